@@ -1,0 +1,106 @@
+package io.digitstream.model;
+
+import io.digitstream.record.Json;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.util.ModelSerializer;
+
+/**
+ * A trained network on disk: a directory holding {@code network.zip} (DL4J, without updater state)
+ * and {@code bundle.json} ({@link ModelMetadata}). The version is a hash of the network file, so
+ * the same weights always have the same version.
+ */
+public record ModelBundle(Path directory, ModelMetadata metadata) {
+  public static final String NETWORK_FILE = "network.zip";
+  public static final String METADATA_FILE = "bundle.json";
+
+  public Path networkFile() {
+    return directory.resolve(NETWORK_FILE);
+  }
+
+  public String version() {
+    return metadata.version();
+  }
+
+  /**
+   * Writes {@code network} and {@code metadata} (version and checksum filled in) to {@code dir},
+   * replacing a bundle already there. Files are written beside and moved into place.
+   */
+  public static ModelBundle write(Path dir, MultiLayerNetwork network, ModelMetadata metadata)
+      throws IOException {
+    Files.createDirectories(dir);
+    Path tmpNet = Files.createTempFile(dir, ".network", ".tmp");
+    Path tmpMeta = Files.createTempFile(dir, ".bundle", ".tmp");
+    try {
+      ModelSerializer.writeModel(network, tmpNet.toFile(), false);
+      String sha = Sha256.of(tmpNet);
+      ModelMetadata complete = metadata.withVersion(sha.substring(0, 12), sha);
+      Json.MAPPER.writerWithDefaultPrettyPrinter().writeValue(tmpMeta.toFile(), complete);
+      Files.move(tmpNet, dir.resolve(NETWORK_FILE), StandardCopyOption.REPLACE_EXISTING);
+      Files.move(tmpMeta, dir.resolve(METADATA_FILE), StandardCopyOption.REPLACE_EXISTING);
+      return new ModelBundle(dir, complete);
+    } finally {
+      Files.deleteIfExists(tmpNet);
+      Files.deleteIfExists(tmpMeta);
+    }
+  }
+
+  /**
+   * Reads a bundle's metadata and checks the network file against its SHA-256. {@code path} may be
+   * the bundle directory, its {@code bundle.json} or its {@code network.zip}.
+   */
+  public static ModelBundle open(Path path) {
+    Path dir = Files.isDirectory(path) ? path : path.toAbsolutePath().getParent();
+    Path meta = dir.resolve(METADATA_FILE);
+    Path net = dir.resolve(NETWORK_FILE);
+    if (!Files.exists(path)) {
+      throw new ModelBundleException("Model bundle " + path + " does not exist");
+    }
+    if (!Files.isRegularFile(meta) || !Files.isRegularFile(net)) {
+      throw new ModelBundleException(
+          "Model bundle "
+              + dir
+              + " must hold "
+              + METADATA_FILE
+              + " and "
+              + NETWORK_FILE
+              + " (train one with './digitstream train')");
+    }
+    ModelMetadata metadata;
+    try {
+      metadata = Json.MAPPER.readValue(meta.toFile(), ModelMetadata.class);
+    } catch (IOException e) {
+      throw new ModelBundleException(meta + " is not valid bundle metadata: " + e.getMessage(), e);
+    }
+    String actual;
+    try {
+      actual = Sha256.of(net);
+    } catch (IOException e) {
+      throw new ModelBundleException("cannot read " + net + ": " + e.getMessage(), e);
+    }
+    if (!actual.equals(metadata.networkSha256())) {
+      throw new ModelBundleException(
+          net
+              + " is corrupt or was replaced: SHA-256 "
+              + actual
+              + " does not match "
+              + metadata.networkSha256()
+              + " in "
+              + meta);
+    }
+    return new ModelBundle(dir, metadata);
+  }
+
+  /** A fresh network instance from the bundle; each call returns an independent copy. */
+  public MultiLayerNetwork loadNetwork() {
+    try {
+      return ModelSerializer.restoreMultiLayerNetwork(networkFile().toFile(), false);
+    } catch (IOException | RuntimeException e) {
+      throw new ModelBundleException(
+          "cannot load the network in " + networkFile() + ": " + e.getMessage(), e);
+    }
+  }
+}

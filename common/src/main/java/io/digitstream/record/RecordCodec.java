@@ -1,0 +1,61 @@
+package io.digitstream.record;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
+/** A codec for a plain Java record, mapped field by field with {@link Json#MAPPER}. */
+public final class RecordCodec<T> implements Codec<T> {
+  private final Class<T> type;
+
+  public RecordCodec(Class<T> type) {
+    this.type = type;
+  }
+
+  @Override
+  public byte[] encode(T value) {
+    try {
+      return Json.MAPPER.writeValueAsBytes(value);
+    } catch (JsonProcessingException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  @Override
+  public T decode(byte[] bytes) {
+    checkSize(bytes, type.getSimpleName());
+    try {
+      return Json.MAPPER.readValue(bytes, type);
+    } catch (ValueInstantiationException e) {
+      // The record's constructor refused it: its message is already the reason.
+      Throwable cause = e.getCause() != null ? e.getCause() : e;
+      throw new InvalidRecordException(cause.getMessage(), e);
+    } catch (MismatchedInputException e) {
+      throw new InvalidRecordException(
+          "invalid " + type.getSimpleName() + ": " + e.getOriginalMessage() + at(e), e);
+    } catch (JsonProcessingException e) {
+      throw new InvalidRecordException("not valid JSON: " + e.getOriginalMessage(), e);
+    } catch (IOException e) {
+      throw new InvalidRecordException("unreadable record: " + e.getMessage(), e);
+    }
+  }
+
+  private static String at(MismatchedInputException e) {
+    return e.getPath().isEmpty() ? "" : " (field " + e.getPathReference() + ")";
+  }
+
+  static void checkSize(byte[] bytes, String what) {
+    if (bytes == null) {
+      throw new InvalidRecordException("null value: expected a " + what + " JSON object");
+    }
+    if (bytes.length == 0) {
+      throw new InvalidRecordException("empty value: expected a " + what + " JSON object");
+    }
+    if (bytes.length > MAX_RECORD_BYTES) {
+      throw new InvalidRecordException(
+          "record of " + bytes.length + " bytes exceeds the limit of " + MAX_RECORD_BYTES);
+    }
+  }
+}

@@ -1,0 +1,38 @@
+package io.digitstream.trainer;
+
+import io.digitstream.image.IdxFormatException;
+import io.digitstream.image.ImageFileException;
+import io.digitstream.model.ModelBundleException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** Entry point of the trainer module: train, evaluate, predict, explain. */
+@Command(
+    name = "digitstream-trainer",
+    description = "Train, evaluate and inspect digitstream's CNN.",
+    mixinStandardHelpOptions = true,
+    subcommands = {TrainCommand.class})
+public final class TrainerCli {
+  public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+
+  /** The command line with the error handling every trainer command shares. */
+  public static CommandLine commandLine() {
+    CommandLine cli = new CommandLine(new TrainerCli());
+    cli.setExecutionExceptionHandler(
+        (e, commandLine, parseResult) -> {
+          // Expected failures get one clear line; anything else keeps its stack trace.
+          if (e instanceof IdxFormatException
+              || e instanceof ImageFileException
+              || e instanceof ModelBundleException
+              || e instanceof IllegalArgumentException
+              || e instanceof java.nio.file.NoSuchFileException) {
+            commandLine.getErr().println("error: " + e.getMessage());
+            return 2;
+          }
+          throw e;
+        });
+    return cli;
+  }
+}
