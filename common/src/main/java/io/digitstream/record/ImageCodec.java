@@ -50,6 +50,7 @@ final class ImageCodec implements Codec<DigitImage> {
     if (!id.isTextual()) {
       throw new InvalidRecordException("id must be a string, got " + describe(id));
     }
+    DigitImage.validateId(id.textValue());
     JsonNode source = root.get("source");
     if (source != null && !source.isNull() && !source.isTextual()) {
       throw new InvalidRecordException("source must be a string, got " + describe(source));

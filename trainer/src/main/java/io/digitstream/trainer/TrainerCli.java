@@ -11,7 +11,12 @@ import picocli.CommandLine.Command;
     name = "digitstream-trainer",
     description = "Train, evaluate and inspect digitstream's CNN.",
     mixinStandardHelpOptions = true,
-    subcommands = {TrainCommand.class})
+    subcommands = {
+      TrainCommand.class,
+      EvaluateCommand.class,
+      PredictCommand.class,
+      ExplainCommand.class
+    })
 public final class TrainerCli {
   public static void main(String[] args) {
     System.exit(commandLine().execute(args));

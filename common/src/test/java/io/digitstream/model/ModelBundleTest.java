@@ -1,0 +1,121 @@
+package io.digitstream.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+
+class ModelBundleTest {
+  @TempDir static Path dir;
+  static ModelBundle bundle;
+
+  @BeforeAll
+  static void writeATinyBundle() throws Exception {
+    MultiLayerNetwork net =
+        new MultiLayerNetwork(
+            new NeuralNetConfiguration.Builder()
+                .seed(7)
+                .list()
+                .layer(
+                    new ConvolutionLayer.Builder(5, 5).nOut(4).activation(Activation.RELU).build())
+                .layer(
+                    new OutputLayer.Builder(LossFunctions.LossFunction.NEGATIVELOGLIKELIHOOD)
+                        .nOut(10)
+                        .activation(Activation.SOFTMAX)
+                        .build())
+                .setInputType(InputType.convolutional(28, 28, 1))
+                .build());
+    net.init();
+    ModelMetadata meta =
+        new ModelMetadata(
+            1,
+            null,
+            null,
+            "tiny",
+            ModelMetadata.PREPROCESSING,
+            net.numParams(),
+            "now",
+            "test",
+            Map.of(),
+            Map.of("seed", 7),
+            0.1,
+            null,
+            List.of());
+    bundle = ModelBundle.write(dir.resolve("tiny"), net, meta);
+  }
+
+  private static List<byte[]> randomImages(int n) {
+    Random r = new Random(1);
+    List<byte[]> images = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      byte[] px = new byte[784];
+      r.nextBytes(px);
+      images.add(px);
+    }
+    return images;
+  }
+
+  @Test
+  void roundTripsBitIdentically() {
+    ModelBundle reopened = ModelBundle.open(bundle.directory());
+    assertThat(reopened.version()).isEqualTo(bundle.version()).hasSize(12);
+    assertThat(reopened.metadata().networkSha256()).startsWith(reopened.version());
+    DigitClassifier a = DigitClassifier.load(bundle);
+    DigitClassifier b = DigitClassifier.load(reopened);
+    List<byte[]> images = randomImages(16);
+    assertThat(b.probabilities(images)).isDeepEqualTo(a.probabilities(images));
+    assertThat(a.copy().probabilities(images)).isDeepEqualTo(a.probabilities(images));
+  }
+
+  @Test
+  void scoresABatchLikeSingleImages() {
+    DigitClassifier c = DigitClassifier.load(bundle);
+    List<byte[]> images = randomImages(5);
+    float[][] batch = c.probabilities(images);
+    for (int i = 0; i < images.size(); i++) {
+      float[] single = c.probabilities(List.of(images.get(i)))[0];
+      for (int d = 0; d < 10; d++) {
+        assertThat(batch[i][d]).isCloseTo(single[d], org.assertj.core.data.Offset.offset(1e-5f));
+      }
+    }
+  }
+
+  @Test
+  void opensByDirectoryMetadataOrNetworkFile() {
+    assertThat(ModelBundle.open(bundle.networkFile()).version()).isEqualTo(bundle.version());
+    assertThat(ModelBundle.open(bundle.directory().resolve(ModelBundle.METADATA_FILE)).version())
+        .isEqualTo(bundle.version());
+  }
+
+  @Test
+  void refusesACorruptOrTruncatedNetworkFile() throws Exception {
+    Path copy = dir.resolve("corrupt");
+    Files.createDirectories(copy);
+    Files.copy(
+        bundle.directory().resolve(ModelBundle.METADATA_FILE),
+        copy.resolve(ModelBundle.METADATA_FILE));
+    byte[] net = Files.readAllBytes(bundle.networkFile());
+    Files.write(
+        copy.resolve(ModelBundle.NETWORK_FILE), java.util.Arrays.copyOf(net, net.length / 2));
+    assertThatThrownBy(() -> ModelBundle.open(copy))
+        .isInstanceOf(ModelBundleException.class)
+        .hasMessageContaining("corrupt or was replaced");
+    assertThatThrownBy(() -> ModelBundle.open(dir.resolve("nothing-here")))
+        .hasMessageContaining("does not exist");
+  }
+}
