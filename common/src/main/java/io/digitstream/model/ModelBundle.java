@@ -2,6 +2,8 @@ package io.digitstream.model;
 
 import io.digitstream.record.Json;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -37,7 +39,7 @@ public record ModelBundle(Path directory, ModelMetadata metadata) {
     try {
       ModelSerializer.writeModel(network, tmpNet.toFile(), false);
       String sha = Sha256.of(tmpNet);
-      ModelMetadata complete = metadata.withVersion(sha.substring(0, 12), sha);
+      ModelMetadata complete = metadata.withVersion(contentVersion(network), sha);
       Json.MAPPER.writerWithDefaultPrettyPrinter().writeValue(tmpMeta.toFile(), complete);
       Files.move(tmpNet, dir.resolve(NETWORK_FILE), StandardCopyOption.REPLACE_EXISTING);
       Files.move(tmpMeta, dir.resolve(METADATA_FILE), StandardCopyOption.REPLACE_EXISTING);
@@ -46,6 +48,20 @@ public record ModelBundle(Path directory, ModelMetadata metadata) {
       Files.deleteIfExists(tmpNet);
       Files.deleteIfExists(tmpMeta);
     }
+  }
+
+  /**
+   * The first 12 hex digits of the SHA-256 of the configuration and every parameter (batch-norm
+   * statistics included). Zip files carry timestamps, so the file's own hash would differ for equal
+   * weights.
+   */
+  public static String contentVersion(MultiLayerNetwork network) {
+    byte[] conf = network.getLayerWiseConfigurations().toJson().getBytes(StandardCharsets.UTF_8);
+    float[] params = network.params().toFloatVector();
+    ByteBuffer buf = ByteBuffer.allocate(conf.length + params.length * 4);
+    buf.put(conf);
+    buf.asFloatBuffer().put(params);
+    return Sha256.of(buf.array()).substring(0, 12);
   }
 
   /**

@@ -8,7 +8,7 @@ import java.util.Map;
  * network.zip}.
  *
  * @param formatVersion bundle layout version, currently 1
- * @param version content hash: the first 12 hex digits of the network file's SHA-256
+ * @param version content hash of configuration and weights, 12 hex digits
  * @param networkSha256 the full SHA-256 of {@code network.zip}
  * @param architecture the architecture's name in the trainer
  * @param preprocessing the input contract the network expects

@@ -74,7 +74,7 @@ class ModelBundleTest {
   void roundTripsBitIdentically() {
     ModelBundle reopened = ModelBundle.open(bundle.directory());
     assertThat(reopened.version()).isEqualTo(bundle.version()).hasSize(12);
-    assertThat(reopened.metadata().networkSha256()).startsWith(reopened.version());
+    assertThat(reopened.metadata().networkSha256()).hasSize(64);
     DigitClassifier a = DigitClassifier.load(bundle);
     DigitClassifier b = DigitClassifier.load(reopened);
     List<byte[]> images = randomImages(16);

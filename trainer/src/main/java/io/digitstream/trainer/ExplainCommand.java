@@ -91,6 +91,7 @@ final class ExplainCommand implements Callable<Integer> {
         network.feedForward(Nd4j.create(input, new long[] {1, 1, 28, 28}, 'c'), false);
     int convIndex = 0;
     int poolIndex = 0;
+    int picture = 4;
     for (int i = 0; i < layers.length; i++) {
       if (layers[i] instanceof ConvolutionLayer) {
         // Show the maps after the normalisation and activation that follow the convolution.
@@ -106,13 +107,13 @@ final class ExplainCommand implements Callable<Integer> {
         written.add(
             save(
                 maps(activations.get(j + 1), "Conv layer " + convIndex + " feature maps" + after),
-                "4-conv" + convIndex + "-maps.png"));
+                (picture++) + "-conv" + convIndex + "-maps.png"));
       } else if (layers[i] instanceof SubsamplingLayer) {
         poolIndex++;
         written.add(
             save(
                 maps(activations.get(i + 1), "Max-pooled maps " + poolIndex),
-                "5-pool" + poolIndex + "-maps.png"));
+                (picture++) + "-pool" + poolIndex + "-maps.png"));
       }
     }
 
@@ -120,7 +121,7 @@ final class ExplainCommand implements Callable<Integer> {
     System.out.printf("%s: the network says %d (%.4f)%n", file, c.digit(), c.probability());
     try {
       MnistDataset train = MnistDataset.load(data, MnistDataset.Split.TRAIN);
-      written.add(save(samples(train), "6-dataset-samples.png"));
+      written.add(save(samples(train), (picture++) + "-dataset-samples.png"));
       long[] counts = new long[10];
       for (int i = 0; i < train.size(); i++) {
         counts[train.label(i)]++;
@@ -129,7 +130,7 @@ final class ExplainCommand implements Callable<Integer> {
       written.add(
           save(
               Pictures.barChart("Training images per digit (" + train.size() + ")", labels, counts),
-              "7-class-counts.png"));
+              picture + "-class-counts.png"));
     } catch (IdxFormatException e) {
       System.err.println("Skipping the dataset pictures: " + e.getMessage());
     }
