@@ -41,12 +41,22 @@ public record ModelBundle(Path directory, ModelMetadata metadata) {
       String sha = Sha256.of(tmpNet);
       ModelMetadata complete = metadata.withVersion(contentVersion(network), sha);
       Json.MAPPER.writerWithDefaultPrettyPrinter().writeValue(tmpMeta.toFile(), complete);
+      // Temp files are created owner-only; a model is meant to be read by other users and services.
+      readableByAll(tmpNet);
+      readableByAll(tmpMeta);
       Files.move(tmpNet, dir.resolve(NETWORK_FILE), StandardCopyOption.REPLACE_EXISTING);
       Files.move(tmpMeta, dir.resolve(METADATA_FILE), StandardCopyOption.REPLACE_EXISTING);
       return new ModelBundle(dir, complete);
     } finally {
       Files.deleteIfExists(tmpNet);
       Files.deleteIfExists(tmpMeta);
+    }
+  }
+
+  private static void readableByAll(Path file) throws IOException {
+    if (file.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+      Files.setPosixFilePermissions(
+          file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
     }
   }
 

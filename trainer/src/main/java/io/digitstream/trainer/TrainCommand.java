@@ -111,7 +111,7 @@ final class TrainCommand implements Callable<Integer> {
     String command =
         String.format(
             "./digitstream train --arch %s --epochs %d --batch-size %d --seed %d --learning-rate %s"
-                + " --lr-decay %s --validation %d --patience %d%s%s --out %s",
+                + " --lr-decay %s --validation %d --patience %d --max-minutes %d%s%s --out %s",
             arch.cliName(),
             epochs,
             batchSize,
