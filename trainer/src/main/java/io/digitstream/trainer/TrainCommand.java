@@ -120,6 +120,7 @@ final class TrainCommand implements Callable<Integer> {
             learningRateDecay,
             validationSize,
             patience,
+            maxMinutes,
             noAugment ? " --no-augment" : "",
             trainLimit > 0 ? " --limit " + trainLimit : "",
             out);
