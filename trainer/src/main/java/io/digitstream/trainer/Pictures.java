@@ -50,7 +50,7 @@ final class Pictures {
       for (int p = 0; p < 10; p++) {
         double share = rowSum == 0 ? 0 : (double) m[t][p] / rowSum;
         // Diagonal in blue, mistakes in red, so errors stand out even when small.
-        double level = t == p ? share : Math.min(1, share * 10);
+        double level = t == p ? share : Math.min(1, Math.sqrt(share) * 3);
         g.setColor(
             t == p
                 ? blend(Color.WHITE, new Color(33, 102, 172), level)
