@@ -1,0 +1,135 @@
+package io.digitstream.producer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The command line without a broker: usage, settings and their errors. */
+class ProducerCliTest {
+  @TempDir java.nio.file.Path tmp;
+
+  @Test
+  void helpDescribesEverySourceAndKafkaOptionAndTheExitCodes() {
+    CliRun run = CliRun.of("--help");
+
+    assertThat(run.exitCode()).isZero();
+    assertThat(run.out())
+        .contains("--mnist=test|train", "--idx-images", "--idx-labels", "PATH")
+        .contains("--offset", "--limit", "--shuffle", "--seed")
+        .contains("--label-delay", "--no-labels", "--label-pattern")
+        .contains("--rate", "--json", "--fail-on-bad-input", "--progress")
+        .contains("--bootstrap-servers", "--producer-config", "-X")
+        .contains("--topic-images", "--topic-labels", "--partitions", "--replication-factor")
+        .contains("--[no-]create-topics")
+        .contains("Exit codes:");
+  }
+
+  @Test
+  void twoSourcesAtOnceAreAUsageError() {
+    CliRun run = CliRun.of("--mnist", "test", "--idx-images", "x-images-idx3-ubyte");
+
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(run.err()).contains("give one source");
+  }
+
+  @Test
+  void contradictoryLabelOptionsAreAUsageError() {
+    assertThat(CliRun.of("--no-labels", "--label-delay", "2s").err())
+        .contains("--no-labels contradicts");
+    assertThat(CliRun.of("--mnist", "test", "--label-pattern", "(\\d)").err())
+        .contains("--label-pattern applies to image files");
+    assertThat(CliRun.of("--idx-labels", "l").exitCode()).isEqualTo(2);
+  }
+
+  @Test
+  void usageErrorsStillPrintExactlyOneJsonDocumentWithJson() {
+    CliRun unknownOption = CliRun.of("--json", "--no-such-option");
+    CliRun badValue = CliRun.of("--json", "--rate", "-5", "--data", tmp.toString());
+
+    assertThat(unknownOption.exitCode()).isEqualTo(2);
+    assertThat(unknownOption.json().get("outcome").asText()).isEqualTo("BAD_CONFIG");
+    assertThat(unknownOption.json().get("error").asText()).contains("--no-such-option");
+    assertThat(badValue.exitCode()).isEqualTo(2);
+    assertThat(badValue.json().get("exitCode").asInt()).isEqualTo(2);
+  }
+
+  @Test
+  void aMissingMnistDirectoryIsAConfigErrorSayingWhatToDo() {
+    CliRun run = CliRun.of("--data", tmp.resolve("no-mnist-here").toString());
+
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(run.err()).contains("no-mnist-here").contains("fetch-mnist");
+  }
+
+  @Test
+  void refusesSettingsThatCouldLoseRecordsNamingTheKey() {
+    CliRun run = CliRun.of("-X", "acks=1", "--data", tmp.toString());
+
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(run.err()).contains("acks").contains("expected all");
+  }
+
+  @Test
+  void flagsOverrideXSettingsWhichOverrideTheConfigFile() throws Exception {
+    java.nio.file.Path file = tmp.resolve("client.properties");
+    java.nio.file.Files.writeString(
+        file,
+        "bootstrap.servers=from-file:9092\nlinger.ms=7\ndigitstream.partitions=2\n"
+            + "digitstream.topic.images=file.images\n");
+
+    // An invalid acks stops the run right after --show-config printed the merged settings.
+    CliRun run =
+        CliRun.of(
+            "--producer-config",
+            file.toString(),
+            "-X",
+            "linger.ms=9",
+            "-X",
+            "digitstream.partitions=3",
+            "--partitions",
+            "6",
+            "--no-create-topics",
+            "--topic-labels",
+            "flag.labels",
+            "-X",
+            "acks=0",
+            "--show-config",
+            "--data",
+            tmp.toString());
+
+    assertThat(run.err())
+        .contains("bootstrap.servers=from-file:9092")
+        .contains("linger.ms=9")
+        .contains("digitstream.partitions=6")
+        .contains("digitstream.create.topics=false")
+        .contains("digitstream.topic.images=file.images")
+        .contains("digitstream.topic.labels=flag.labels");
+  }
+
+  @Test
+  void secretsAreNeverPrinted() {
+    CliRun run =
+        CliRun.of(
+            "-X",
+            "sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule"
+                + " required username=\"alice\" password=\"pa55-word-42\";",
+            "-X",
+            "ssl.key.password=key-pass-99",
+            "-X",
+            "ssl.keystore.key=PEM-PRIVATE-KEY-BODY",
+            "-X",
+            "acks=0",
+            "--show-config",
+            "--json",
+            "--data",
+            tmp.toString());
+
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(run.all())
+        .contains("sasl.jaas.config=[hidden]")
+        .doesNotContain("pa55-word-42")
+        .doesNotContain("key-pass-99")
+        .doesNotContain("PEM-PRIVATE-KEY-BODY");
+  }
+}

@@ -1,0 +1,474 @@
+package io.digitstream.producer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.withinPercentage;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.digitstream.broker.EmbeddedKafkaBroker;
+import io.digitstream.image.MnistDataset;
+import io.digitstream.image.MnistPreprocessor;
+import io.digitstream.producer.PublishSummary.Outcome;
+import io.digitstream.producer.source.IdxSource;
+import io.digitstream.producer.source.Selection;
+import io.digitstream.record.Codec;
+import io.digitstream.record.DigitImage;
+import io.digitstream.record.DigitLabel;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code produce} and {@link DigitPublisher} against a real single-node Kafka broker. */
+class ProducerIntegrationTest {
+  private static EmbeddedKafkaBroker broker;
+
+  @TempDir Path tmp;
+
+  @BeforeAll
+  static void startBroker() {
+    broker = EmbeddedKafkaBroker.builder().build().start();
+  }
+
+  @AfterAll
+  static void stopBroker() {
+    if (broker != null) {
+      broker.close();
+    }
+  }
+
+  @Test
+  void publishesEveryImageAndLabelByteForByte() {
+    Path data = tmp.resolve("mnist");
+    TestImages.Mnist mnist = TestImages.writeMnistTest(data, 300, 11);
+
+    CliRun run =
+        CliRun.of(
+            "--data",
+            data.toString(),
+            "--shuffle",
+            "--seed",
+            "5",
+            "--limit",
+            "250",
+            "--json",
+            "--progress",
+            "none",
+            "--bootstrap-servers",
+            broker.bootstrapServers(),
+            "--topic-images",
+            "bytes.images",
+            "--topic-labels",
+            "bytes.labels");
+
+    assertThat(run.exitCode()).as(run.all()).isZero();
+    JsonNode summary = run.json();
+    assertThat(summary.get("outcome").asText()).isEqualTo("COMPLETED");
+    assertThat(summary.get("imagesSent").asLong()).isEqualTo(250);
+    assertThat(summary.get("labelsSent").asLong()).isEqualTo(250);
+    assertThat(summary.get("failedCount").asLong()).isZero();
+
+    Set<String> expectedIds =
+        java.util.Arrays.stream(new Selection(0, 250, true, 5).indices(300, "images"))
+            .mapToObj(i -> String.format("mnist-test-%05d", i))
+            .collect(Collectors.toSet());
+    List<ConsumerRecord<byte[], byte[]>> images = readAll("bytes.images");
+    List<ConsumerRecord<byte[], byte[]>> labels = readAll("bytes.labels");
+    assertThat(images).hasSize(250);
+    assertThat(labels).hasSize(250);
+    Map<String, Integer> imagePartition = new HashMap<>();
+    for (ConsumerRecord<byte[], byte[]> record : images) {
+      String id = new String(record.key(), StandardCharsets.UTF_8);
+      int index = Integer.parseInt(id.substring("mnist-test-".length()));
+      byte[] pixels = mnist.image(index);
+      assertThat(record.value())
+          .isEqualTo(Codec.images().encode(new DigitImage(id, pixels, "mnist-test")));
+      assertThat(Codec.images().decode(record.value()).pixels()).isEqualTo(pixels);
+      imagePartition.put(id, record.partition());
+    }
+    assertThat(imagePartition.keySet()).isEqualTo(expectedIds);
+    for (ConsumerRecord<byte[], byte[]> record : labels) {
+      String id = new String(record.key(), StandardCharsets.UTF_8);
+      int index = Integer.parseInt(id.substring("mnist-test-".length()));
+      assertThat(record.value())
+          .isEqualTo(Codec.labels().encode(new DigitLabel(id, mnist.labels()[index])));
+      // Same key, same partition count: an image and its label meet in the same partition.
+      assertThat(record.partition()).isEqualTo(imagePartition.get(id));
+    }
+    assertThat(partitionsOf("bytes.images")).isEqualTo(DigitPublisher.DEFAULT_PARTITIONS);
+  }
+
+  @Test
+  void holdsTheRequestedRateWithinAFewPercent() throws Exception {
+    TestImages.writeMnistTest(tmp, 1000, 12);
+    double rate = 200;
+    PublishSummary summary;
+    try (DigitPublisher publisher =
+        publisher("rate.images", "rate.labels").rate(rate).sendLabels(false).build()) {
+      summary =
+          publisher.publish(
+              IdxSource.mnist(tmp, MnistDataset.Split.TEST, new Selection(0, 800, false, 0)),
+              PublishListener.NONE);
+    }
+
+    assertThat(summary.outcome()).isEqualTo(Outcome.COMPLETED);
+    List<Long> sentAt =
+        readAll("rate.images").stream().map(ConsumerRecord::timestamp).sorted().toList();
+    assertThat(sentAt).hasSize(800);
+    long first = sentAt.get(0);
+    double measured = (sentAt.size() - 1) / ((sentAt.get(sentAt.size() - 1) - first) / 1000.0);
+    int[] perSecond = new int[4];
+    sentAt.forEach(t -> perSecond[(int) Math.min(3, (t - first) / 1000)]++);
+    System.out.printf(
+        "rate %.0f/s requested: %.2f/s by record timestamps, %.2f/s in the summary,"
+            + " per second %s%n",
+        rate, measured, summary.imagesPerSecond(), java.util.Arrays.toString(perSecond));
+    assertThat(measured).isCloseTo(rate, withinPercentage(3));
+    assertThat(summary.imagesPerSecond()).isCloseTo(rate, withinPercentage(3));
+    // Steady, not in bursts: every whole second carries its share.
+    for (int s = 0; s < 3; s++) {
+      assertThat(perSecond[s]).as("images in second %d", s).isBetween(180, 220);
+    }
+  }
+
+  @Test
+  void skipsAndCountsBadFilesAndPublishesTheRest() {
+    Path root = tmp.resolve("digits");
+    Path seven = TestImages.writeDigit(root.resolve("7/a.png"), 0);
+    Path three = TestImages.writeDigit(root.resolve("3/b.jpg"), 1);
+    Path broken = TestImages.writeNotAnImage(root.resolve("3/broken.png"));
+    Path blank = TestImages.writeBlank(root.resolve("blank.png"));
+
+    CliRun run =
+        CliRun.of(
+            root.toString(),
+            "--json",
+            "--bootstrap-servers",
+            broker.bootstrapServers(),
+            "--topic-images",
+            "files.images",
+            "--topic-labels",
+            "files.labels");
+
+    assertThat(run.exitCode()).as(run.all()).isZero();
+    JsonNode summary = run.json();
+    assertThat(summary.get("imagesSent").asLong()).isEqualTo(2);
+    assertThat(summary.get("labelsSent").asLong()).isEqualTo(2);
+    assertThat(summary.get("badInputCount").asLong()).isEqualTo(2);
+    assertThat(summary.get("badInputs").findValuesAsText("input"))
+        .containsExactly(broken.toString(), blank.toString());
+    assertThat(summary.get("badInputs").findValuesAsText("reason"))
+        .allSatisfy(reason -> assertThat(reason).isNotBlank());
+    assertThat(run.err()).contains("skipped " + broken + ": ");
+
+    Map<String, byte[]> images = byKey(readAll("files.images"));
+    assertThat(images)
+        .containsOnlyKeys("digits/7/a.png", "digits/3/b.jpg")
+        .satisfies(
+            m ->
+                assertThat(m.get("digits/7/a.png"))
+                    .isEqualTo(
+                        Codec.images()
+                            .encode(
+                                new DigitImage(
+                                    "digits/7/a.png",
+                                    MnistPreprocessor.fromFile(seven),
+                                    seven.toString()))));
+    assertThat(Codec.images().decode(images.get("digits/3/b.jpg")).pixels())
+        .isEqualTo(MnistPreprocessor.fromFile(three));
+    Map<String, byte[]> labels = byKey(readAll("files.labels"));
+    assertThat(Codec.labels().decode(labels.get("digits/7/a.png")).label()).isEqualTo(7);
+    assertThat(Codec.labels().decode(labels.get("digits/3/b.jpg")).label()).isEqualTo(3);
+  }
+
+  @Test
+  void aBadFileEndsTheRunWithExitCodeTwoWhenToldToFailOnBadInput() {
+    Path root = tmp.resolve("strict");
+    TestImages.writeDigit(root.resolve("3/a.png"), 0);
+    Path broken = TestImages.writeNotAnImage(root.resolve("3/b.png"));
+    TestImages.writeDigit(root.resolve("3/c.png"), 1);
+
+    CliRun run =
+        CliRun.of(
+            root.toString(),
+            "--fail-on-bad-input",
+            "--json",
+            "--bootstrap-servers",
+            broker.bootstrapServers(),
+            "--topic-images",
+            "strict.images",
+            "--topic-labels",
+            "strict.labels");
+
+    assertThat(run.exitCode()).as(run.all()).isEqualTo(2);
+    JsonNode summary = run.json();
+    assertThat(summary.get("outcome").asText()).isEqualTo("BAD_INPUT");
+    assertThat(summary.get("error").asText()).contains(broken.toString());
+    assertThat(summary.get("imagesSent").asLong()).isEqualTo(1);
+  }
+
+  @Test
+  void anUnreachableBrokerGivesExitCodeOneAndAClearMessageQuickly() throws IOException {
+    TestImages.writeMnistTest(tmp, 1, 1);
+    int port = freePort();
+    long start = System.nanoTime();
+
+    CliRun run =
+        CliRun.of(
+            "--data", tmp.toString(),
+            "--bootstrap-servers", "127.0.0.1:" + port,
+            "-X", "max.block.ms=1500",
+            "-X", "request.timeout.ms=1000",
+            "-X", "delivery.timeout.ms=2000");
+
+    assertThat(run.exitCode()).as(run.all()).isEqualTo(1);
+    assertThat(run.out()).isEmpty();
+    assertThat(run.err())
+        .contains("error: Cannot reach Kafka at 127.0.0.1:" + port)
+        .contains("max.block.ms");
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(20));
+  }
+
+  @Test
+  void aMissingTopicWithCreationOffIsAnErrorNamingTheTopic() throws Exception {
+    TestImages.writeMnistTest(tmp, 5, 13);
+
+    CliRun run =
+        CliRun.of(
+            "--data",
+            tmp.toString(),
+            "--no-create-topics",
+            "--json",
+            "--bootstrap-servers",
+            broker.bootstrapServers(),
+            "--topic-images",
+            "absent.images",
+            "--topic-labels",
+            "absent.labels",
+            "-X",
+            "max.block.ms=5000");
+
+    assertThat(run.exitCode()).as(run.all()).isEqualTo(1);
+    JsonNode summary = run.json();
+    assertThat(summary.get("outcome").asText()).isEqualTo("KAFKA_UNAVAILABLE");
+    assertThat(summary.get("error").asText())
+        .contains("absent.images")
+        .contains("absent.labels")
+        .contains("do not exist")
+        .contains("--no-create-topics");
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
+      assertThat(admin.listTopics().names().get(10, TimeUnit.SECONDS))
+          .doesNotContain("absent.images", "absent.labels");
+    }
+  }
+
+  @Test
+  void recordsTheBrokerRefusesFailTheRunWithTheirIdsAndExitCodeOne() {
+    TestImages.writeMnistTest(tmp, 20, 14);
+    // Every image record is larger than this topic accepts.
+    broker.createTopics(
+        List.of(
+            new NewTopic("tiny.images", 1, (short) 1).configs(Map.of("max.message.bytes", "200"))));
+
+    CliRun run =
+        CliRun.of(
+            "--data",
+            tmp.toString(),
+            "--no-labels",
+            "--json",
+            "--bootstrap-servers",
+            broker.bootstrapServers(),
+            "--topic-images",
+            "tiny.images");
+
+    assertThat(run.exitCode()).as(run.all()).isEqualTo(1);
+    JsonNode summary = run.json();
+    assertThat(summary.get("outcome").asText()).isEqualTo("SEND_FAILED");
+    assertThat(summary.get("failedCount").asLong()).isPositive();
+    assertThat(summary.get("imagesSent").asLong()).isZero();
+    assertThat(summary.get("failures").findValuesAsText("id")).contains("mnist-test-00000");
+    assertThat(summary.get("failures").get(0).get("error").asText()).contains("RecordTooLarge");
+  }
+
+  @Test
+  void delayedLabelsArriveAfterTheirImagesAndTheRunWaitsForThem() throws Exception {
+    TestImages.writeMnistTest(tmp, 10, 15);
+    PublishSummary summary;
+    try (DigitPublisher publisher =
+        publisher("late.images", "late.labels").labelDelay(Duration.ofSeconds(1)).build()) {
+      summary =
+          publisher.publish(
+              IdxSource.mnist(tmp, MnistDataset.Split.TEST, Selection.all()), PublishListener.NONE);
+    }
+
+    assertThat(summary.outcome()).isEqualTo(Outcome.COMPLETED);
+    assertThat(summary.labelsSent()).isEqualTo(10);
+    Map<String, Long> imageTime = timestampsByKey(readAll("late.images"));
+    Map<String, Long> labelTime = timestampsByKey(readAll("late.labels"));
+    assertThat(labelTime.keySet()).isEqualTo(imageTime.keySet());
+    labelTime.forEach(
+        (id, t) -> assertThat(t - imageTime.get(id)).as(id).isGreaterThanOrEqualTo(990));
+  }
+
+  @Test
+  void stoppingWhileLabelsWaitSendsThemAtOnce() throws Exception {
+    TestImages.writeMnistTest(tmp, 5, 16);
+    PublishSummary summary;
+    long start = System.nanoTime();
+    try (DigitPublisher publisher =
+        publisher("hurry.images", "hurry.labels").labelDelay(Duration.ofMinutes(5)).build()) {
+      summary =
+          publisher.publish(
+              IdxSource.mnist(tmp, MnistDataset.Split.TEST, Selection.all()),
+              new PublishListener() {
+                @Override
+                public void progress(Progress p) {
+                  if (p.processed() == p.total() && p.labelsWaiting() > 0) {
+                    publisher.stop();
+                  }
+                }
+              });
+    }
+
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(30));
+    assertThat(summary.outcome()).isEqualTo(Outcome.COMPLETED);
+    assertThat(summary.labelsSent()).isEqualTo(5);
+    assertThat(readAll("hurry.labels")).hasSize(5);
+  }
+
+  @Test
+  void stoppingMidwayEndsTheRunWithoutLosingWhatWasSent() throws Exception {
+    TestImages.writeMnistTest(tmp, 1000, 17);
+    PublishSummary summary;
+    try (DigitPublisher publisher = publisher("stop.images", "stop.labels").rate(200).build()) {
+      summary =
+          publisher.publish(
+              IdxSource.mnist(tmp, MnistDataset.Split.TEST, Selection.all()),
+              new PublishListener() {
+                @Override
+                public void progress(Progress p) {
+                  if (p.processed() >= 50) {
+                    publisher.stop();
+                  }
+                }
+              });
+    }
+
+    assertThat(summary.outcome()).isEqualTo(Outcome.STOPPED);
+    assertThat(summary.exitCode()).isEqualTo(130);
+    assertThat(summary.failedCount()).isZero();
+    assertThat(summary.imagesSent()).isBetween(50L, 200L);
+    assertThat(readAll("stop.images")).hasSize((int) summary.imagesSent());
+    assertThat(readAll("stop.labels")).hasSize((int) summary.labelsSent());
+    assertThat(summary.labelsSent()).isEqualTo(summary.imagesSent());
+  }
+
+  @Test
+  void sendingAtFullSpeedRightAfterCreatingTopicsLosesNothing() throws Exception {
+    // KAFKA-15591: an idempotent producer's first batch to a brand-new partition can be lost.
+    TestImages.writeMnistTest(tmp, 400, 18);
+    for (int round = 0; round < 3; round++) {
+      String topic = "fresh" + round;
+      PublishSummary summary;
+      try (DigitPublisher publisher =
+          publisher(topic + ".images", topic + ".labels")
+              .setting("linger.ms", "0")
+              .setting(DigitPublisher.PARTITIONS, "8")
+              .build()) {
+        summary =
+            publisher.publish(
+                IdxSource.mnist(tmp, MnistDataset.Split.TEST, Selection.all()),
+                PublishListener.NONE);
+      }
+      assertThat(summary.outcome()).as(summary.toText(5)).isEqualTo(Outcome.COMPLETED);
+      assertThat(readAll(topic + ".images")).hasSize(400);
+      assertThat(readAll(topic + ".labels")).hasSize(400);
+    }
+  }
+
+  private static DigitPublisher.Builder publisher(String imagesTopic, String labelsTopic) {
+    return DigitPublisher.builder()
+        .bootstrapServers(broker.bootstrapServers())
+        .setting("digitstream.topic.images", imagesTopic)
+        .setting("digitstream.topic.labels", labelsTopic);
+  }
+
+  /** Every record of {@code topic}, from the beginning to the end offsets of now. */
+  private static List<ConsumerRecord<byte[], byte[]>> readAll(String topic) {
+    Map<String, Object> config =
+        Map.of(
+            ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+            broker.bootstrapServers(),
+            ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+            "false");
+    try (KafkaConsumer<byte[], byte[]> consumer =
+        new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      List<TopicPartition> partitions =
+          consumer.partitionsFor(topic).stream()
+              .map(p -> new TopicPartition(topic, p.partition()))
+              .toList();
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+      List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+        assertThat(System.nanoTime()).as("reading " + topic).isLessThan(deadline);
+        consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+      }
+      return records;
+    }
+  }
+
+  private static Map<String, byte[]> byKey(List<ConsumerRecord<byte[], byte[]>> records) {
+    Map<String, byte[]> out = new HashMap<>();
+    records.forEach(r -> out.put(new String(r.key(), StandardCharsets.UTF_8), r.value()));
+    return out;
+  }
+
+  private static Map<String, Long> timestampsByKey(List<ConsumerRecord<byte[], byte[]>> records) {
+    Map<String, Long> out = new HashMap<>();
+    records.forEach(r -> out.put(new String(r.key(), StandardCharsets.UTF_8), r.timestamp()));
+    return out;
+  }
+
+  private static int partitionsOf(String topic) {
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
+      return admin
+          .describeTopics(List.of(topic))
+          .allTopicNames()
+          .get(10, TimeUnit.SECONDS)
+          .get(topic)
+          .partitions()
+          .size();
+    } catch (Exception e) {
+      throw new AssertionError("cannot describe " + topic, e);
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket()) {
+      socket.bind(new InetSocketAddress("127.0.0.1", 0));
+      return socket.getLocalPort();
+    }
+  }
+}

@@ -1,0 +1,80 @@
+package io.digitstream.producer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.digitstream.producer.PublishSummary.Outcome;
+import io.digitstream.producer.source.BadInput;
+import io.digitstream.record.Json;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class PublishSummaryTest {
+
+  private static PublishSummary failedRun() {
+    List<FailedSend> failures = new ArrayList<>();
+    for (int i = 0; i < 25; i++) {
+      failures.add(new FailedSend("mnist-test-0000" + i, "digits.images", "TimeoutException: x"));
+    }
+    return new PublishSummary(
+        Outcome.SEND_FAILED,
+        "stopped taking new images at the first failed send",
+        "mnist-test",
+        "digits.images",
+        "digits.labels",
+        70,
+        69,
+        0,
+        25,
+        failures,
+        1,
+        List.of(new BadInput("scans/x.png", "not an image")),
+        3.5,
+        20.0);
+  }
+
+  @Test
+  void theJsonFormHasTheOutcomeExitCodeAndEveryCount() throws Exception {
+    JsonNode json = Json.MAPPER.readTree(failedRun().toJson());
+
+    assertThat(json.get("outcome").asText()).isEqualTo("SEND_FAILED");
+    assertThat(json.get("exitCode").asInt()).isEqualTo(1);
+    assertThat(json.get("imagesSent").asLong()).isEqualTo(70);
+    assertThat(json.get("labelsSent").asLong()).isEqualTo(69);
+    assertThat(json.get("failedCount").asLong()).isEqualTo(25);
+    assertThat(json.get("failures").get(0).get("id").asText()).isEqualTo("mnist-test-00000");
+    assertThat(json.get("badInputs").get(0).get("reason").asText()).isEqualTo("not an image");
+    assertThat(json.get("imagesPerSecond").asDouble()).isEqualTo(20.0);
+  }
+
+  @Test
+  void theTextFormListsFailuresAndBadInputsUpToTheLimit() {
+    String text = failedRun().toText(20);
+
+    assertThat(text)
+        .contains("Published 70 images to digits.images and 69 labels to digits.labels")
+        .contains("scans/x.png: not an image")
+        .contains("FAILED: 25 records were not acknowledged")
+        .contains("mnist-test-00000 -> digits.images: TimeoutException: x")
+        .contains("... and 5 more")
+        .contains("ERROR: stopped taking new images");
+  }
+
+  @Test
+  void aRunThatCouldNotStartShowsOnlyTheError() {
+    PublishSummary summary = PublishSummary.notStarted(Outcome.BAD_CONFIG, "bad acks");
+
+    assertThat(summary.exitCode()).isEqualTo(2);
+    assertThat(summary.toText(20)).isEqualTo("ERROR: bad acks\n");
+  }
+
+  @Test
+  void exitCodesFollowTheOutcome() {
+    assertThat(Outcome.COMPLETED.exitCode()).isZero();
+    assertThat(Outcome.SEND_FAILED.exitCode()).isEqualTo(1);
+    assertThat(Outcome.KAFKA_UNAVAILABLE.exitCode()).isEqualTo(1);
+    assertThat(Outcome.BAD_INPUT.exitCode()).isEqualTo(2);
+    assertThat(Outcome.BAD_CONFIG.exitCode()).isEqualTo(2);
+  }
+}
