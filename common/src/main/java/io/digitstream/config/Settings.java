@@ -22,7 +22,7 @@ public final class Settings {
   public static final String ENV_PREFIX = "DIGITSTREAM_";
   private static final Pattern SECRET =
       Pattern.compile(
-          "(?i).*(password|secret|jaas|credential|token|key\\.pem|private|api\\.key).*");
+          "(?i).*(password|secret|jaas|credential|token|key\\.pem|keystore\\.key|private|api\\.key).*");
 
   private Settings() {}
 

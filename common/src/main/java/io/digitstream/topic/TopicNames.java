@@ -1,5 +1,6 @@
 package io.digitstream.topic;
 
+import io.digitstream.config.ConfigException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
@@ -74,13 +75,8 @@ public record TopicNames(
 
   private static void check(String role, String name) {
     if (name == null || !LEGAL.matcher(name).matches() || name.equals(".") || name.equals("..")) {
-      throw new IllegalArgumentException(
-          "Invalid value '"
-              + name
-              + "' for "
-              + PREFIX
-              + role
-              + ": expected a Kafka topic name of 1-249 characters from [a-zA-Z0-9._-]");
+      throw ConfigException.invalid(
+          PREFIX + role, name, "a Kafka topic name of 1-249 characters from [a-zA-Z0-9._-]");
     }
   }
 }

@@ -36,11 +36,13 @@ class SettingsTest {
     Properties p = new Properties();
     p.setProperty("sasl.jaas.config", "PlainLoginModule required password=\"s3cret\";");
     p.setProperty("ssl.truststore.password", "changeit");
+    p.setProperty("ssl.keystore.key", "-----BEGIN PRIVATE KEY-----");
     p.setProperty("bootstrap.servers", "b:9092");
     String text = Settings.describe(p);
     assertThat(text)
         .doesNotContain("s3cret")
         .doesNotContain("changeit")
+        .doesNotContain("BEGIN")
         .contains("bootstrap.servers=b:9092");
     assertThatThrownBy(() -> Settings.intValue(p, "ssl.truststore.password", 0, 1))
         .hasMessageNotContaining("changeit");

@@ -62,13 +62,13 @@ public final class DigitPublisher implements AutoCloseable {
   public static final String DEFAULT_BOOTSTRAP_SERVERS = "127.0.0.1:9092";
 
   /** Partitions of the topics the publisher creates; empty for the broker's default. */
-  public static final String PARTITIONS = "digitstream.partitions";
+  public static final String PARTITIONS = "digitstream.topics.partitions";
 
   /** Replication factor of the topics the publisher creates; empty for the broker's default. */
-  public static final String REPLICATION_FACTOR = "digitstream.replication.factor";
+  public static final String REPLICATION_FACTOR = "digitstream.topics.replication.factor";
 
   /** Whether missing topics are created ({@code true}) or reported as an error. */
-  public static final String CREATE_TOPICS = "digitstream.create.topics";
+  public static final String CREATE_TOPICS = "digitstream.topics.create";
 
   /** Four partitions let a two-thread streams app scale out on one machine and a little beyond. */
   public static final int DEFAULT_PARTITIONS = 4;

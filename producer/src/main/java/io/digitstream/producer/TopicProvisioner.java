@@ -93,7 +93,7 @@ final class TopicProvisioner {
                 + " not exist on "
                 + bootstrapServers
                 + " and topic creation is off (--no-create-topics,"
-                + " digitstream.create.topics=false). Create "
+                + " digitstream.topics.create=false). Create "
                 + (one ? "it" : "them")
                 + " first, or let the producer create "
                 + (one ? "it." : "them."),

@@ -75,7 +75,7 @@ class ProducerCliTest {
     java.nio.file.Path file = tmp.resolve("client.properties");
     java.nio.file.Files.writeString(
         file,
-        "bootstrap.servers=from-file:9092\nlinger.ms=7\ndigitstream.partitions=2\n"
+        "bootstrap.servers=from-file:9092\nlinger.ms=7\ndigitstream.topics.partitions=2\n"
             + "digitstream.topic.images=file.images\n");
 
     // An invalid acks stops the run right after --show-config printed the merged settings.
@@ -86,7 +86,7 @@ class ProducerCliTest {
             "-X",
             "linger.ms=9",
             "-X",
-            "digitstream.partitions=3",
+            "digitstream.topics.partitions=3",
             "--partitions",
             "6",
             "--no-create-topics",
@@ -101,8 +101,8 @@ class ProducerCliTest {
     assertThat(run.err())
         .contains("bootstrap.servers=from-file:9092")
         .contains("linger.ms=9")
-        .contains("digitstream.partitions=6")
-        .contains("digitstream.create.topics=false")
+        .contains("digitstream.topics.partitions=6")
+        .contains("digitstream.topics.create=false")
         .contains("digitstream.topic.images=file.images")
         .contains("digitstream.topic.labels=flag.labels");
   }
