@@ -46,12 +46,18 @@ public final class RecordCodec<T> implements Codec<T> {
     return e.getPath().isEmpty() ? "" : " (field " + e.getPathReference() + ")";
   }
 
+  private static String article(String noun) {
+    return "aeiouAEIOU".indexOf(noun.charAt(0)) >= 0 ? "an" : "a";
+  }
+
   static void checkSize(byte[] bytes, String what) {
     if (bytes == null) {
-      throw new InvalidRecordException("null value: expected a " + what + " JSON object");
+      throw new InvalidRecordException(
+          "null value: expected " + article(what) + " " + what + " JSON object");
     }
     if (bytes.length == 0) {
-      throw new InvalidRecordException("empty value: expected a " + what + " JSON object");
+      throw new InvalidRecordException(
+          "empty value: expected " + article(what) + " " + what + " JSON object");
     }
     if (bytes.length > MAX_RECORD_BYTES) {
       throw new InvalidRecordException(

@@ -1,0 +1,68 @@
+package io.digitstream.streams;
+
+import io.digitstream.record.DigitImage;
+import io.digitstream.record.Prediction;
+import io.digitstream.streams.scoring.BatchScorer;
+import io.digitstream.streams.scoring.Batching;
+import io.digitstream.streams.scoring.ClassifierPool;
+import io.digitstream.streams.scoring.ImageKeyCheck;
+import io.digitstream.topic.Topics;
+import java.util.Properties;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.TopologyConfig;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
+
+/**
+ * The whole streams application as one topology, built without side effects so that tests drive
+ * exactly what production runs. Each branch is one private method; later branches (label join,
+ * accuracy, model updates) add theirs and take the predictions stream from {@link #build}.
+ *
+ * <p>Records that cannot be scored never appear as nodes here: Kafka Streams hands them to the
+ * configured deserialization and processing exception handlers, which send them to the dead-letter
+ * topic (see {@code io.digitstream.streams.deadletter}).
+ */
+public final class AppTopology {
+  private final Topics topics;
+  private final Batching batching;
+  private final ClassifierPool classifiers;
+
+  public AppTopology(Topics topics, Batching batching, ClassifierPool classifiers) {
+    this.topics = topics;
+    this.batching = batching;
+    this.classifiers = classifiers;
+  }
+
+  /**
+   * Builds the topology for the given Kafka Streams properties (topology-level settings such as
+   * explicit naming of internal resources are read from them).
+   */
+  public Topology build(Properties streamsProperties) {
+    StreamsBuilder builder =
+        new StreamsBuilder(new TopologyConfig(new StreamsConfig(streamsProperties)));
+    scoring(builder);
+    return builder.build(streamsProperties);
+  }
+
+  /** Images in, one prediction per image out, keyed by the image id. */
+  private KStream<String, Prediction> scoring(StreamsBuilder builder) {
+    Topics.Topic<DigitImage> images = topics.images();
+    Topics.Topic<Prediction> predictions = topics.predictions();
+    KStream<String, Prediction> scored =
+        builder.stream(
+                images.name(),
+                Consumed.with(images.keySerde(), images.valueSerde()).withName("images"))
+            // An image is only scored under its own id: the key places its prediction and label.
+            .processValues(ImageKeyCheck::new, Named.as("check-key"))
+            // Micro-batches through this thread's network; pending images survive crashes.
+            .process(BatchScorer.supplier(batching, classifiers), Named.as("score"));
+    scored.to(
+        predictions.name(),
+        Produced.with(predictions.keySerde(), predictions.valueSerde()).withName("predictions"));
+    return scored;
+  }
+}

@@ -1,0 +1,276 @@
+package io.digitstream.streams;
+
+import io.digitstream.config.ConfigException;
+import io.digitstream.config.Settings;
+import io.digitstream.streams.deadletter.DeadLetterDeserializationHandler;
+import io.digitstream.streams.deadletter.DeadLetterProcessingHandler;
+import io.digitstream.streams.scoring.Batching;
+import io.digitstream.topic.TopicNames;
+import io.digitstream.topic.Topics;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
+import org.apache.kafka.streams.StreamsConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The streams application's configuration: digitstream's own {@code digitstream.*} keys, and every
+ * other key passed to Kafka Streams and its clients untouched (security, {@code producer.*}, {@code
+ * consumer.*}, ...). Loaded in layers by {@link Settings#load} and validated at once, so a bad
+ * value fails the start with the key and what was expected.
+ *
+ * @param kafka the properties for {@code KafkaStreams}, digitstream keys removed
+ * @param topics the topic registry
+ * @param model the model bundle directory
+ * @param batching micro-batch size and wait
+ * @param createTopics whether missing topics are created at start
+ * @param partitions partitions of topics the application creates
+ * @param replicationFactor replication factor of topics the application creates
+ * @param nativeThreads native (ND4J/OpenBLAS) threads per inference call
+ */
+public record StreamsSettings(
+    Properties kafka,
+    Topics topics,
+    Path model,
+    Batching batching,
+    boolean createTopics,
+    int partitions,
+    short replicationFactor,
+    int nativeThreads) {
+
+  public static final String MODEL = "digitstream.model";
+  public static final String BATCH_MAX_SIZE = "digitstream.batch.max.size";
+  public static final String BATCH_MAX_WAIT_MS = "digitstream.batch.max.wait.ms";
+  public static final String TOPICS_CREATE = "digitstream.topics.create";
+  public static final String TOPICS_PARTITIONS = "digitstream.topics.partitions";
+  public static final String TOPICS_REPLICATION_FACTOR = "digitstream.topics.replication.factor";
+  public static final String NATIVE_THREADS = "digitstream.native.threads";
+
+  private static final Logger log = LoggerFactory.getLogger(StreamsSettings.class);
+  private static final String OWN_PREFIX = "digitstream.";
+  private static final List<String> OWN_KEYS =
+      List.of(
+          MODEL,
+          BATCH_MAX_SIZE,
+          BATCH_MAX_WAIT_MS,
+          TOPICS_CREATE,
+          TOPICS_PARTITIONS,
+          TOPICS_REPLICATION_FACTOR,
+          NATIVE_THREADS);
+
+  public StreamsSettings {
+    kafka = copy(kafka);
+  }
+
+  /** The properties for {@code KafkaStreams}; a copy, callers may change it. */
+  @Override
+  public Properties kafka() {
+    return copy(kafka);
+  }
+
+  /**
+   * The lowest layer. {@code poll.ms} is not here: unless set, it is derived from the batch wait so
+   * that a partial batch is noticed in time on a quiet topic.
+   */
+  public static Map<String, String> defaults() {
+    Map<String, String> d = new LinkedHashMap<>();
+    d.put(StreamsConfig.APPLICATION_ID_CONFIG, "digitstream-scorer");
+    d.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:9092");
+    d.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+    d.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, "2");
+    d.put(
+        StreamsConfig.STATE_DIR_CONFIG,
+        Path.of("data", "streams-state").toAbsolutePath().toString());
+    // Under exactly-once, predictions become visible to read_committed readers at each commit;
+    // Kafka's default of 100 ms alone would use up the latency budget.
+    d.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "50");
+    d.put(
+        StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
+        DeadLetterDeserializationHandler.class.getName());
+    d.put(
+        StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,
+        DeadLetterProcessingHandler.class.getName());
+    d.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, "true");
+    // Kafka 4.3.1's partition assignor rebuilds a StreamsConfig from the main consumer's
+    // settings, which lack the key above, and warns once per thread; this hands it over.
+    d.put(
+        StreamsConfig.MAIN_CONSUMER_PREFIX
+            + StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG,
+        "true");
+    // Stores and changelogs keep their names when later branches are added to the topology.
+    d.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, "true");
+    d.put(MODEL, Path.of("models", "default").toString());
+    d.put(BATCH_MAX_SIZE, "64");
+    d.put(BATCH_MAX_WAIT_MS, "20");
+    d.put(TOPICS_CREATE, "true");
+    d.put(TOPICS_PARTITIONS, "4");
+    d.put(TOPICS_REPLICATION_FACTOR, "1");
+    d.put(NATIVE_THREADS, "1");
+    return d;
+  }
+
+  /**
+   * Defaults, then {@code file} (or none), then {@code DIGITSTREAM_*} variables from {@code env},
+   * then {@code overrides}; validated.
+   */
+  public static StreamsSettings load(
+      Path file, Map<String, String> env, Map<String, String> overrides) {
+    return from(Settings.load(defaults(), file, ownKeysInEnvironment(env), overrides));
+  }
+
+  /**
+   * {@link Settings#fromEnvironment} turns {@code DIGITSTREAM_BATCH_MAX_SIZE} into {@code
+   * batch.max.size}; for digitstream's own keys (and {@code DIGITSTREAM_TOPIC_<ROLE>}, as
+   * documented in docs/records.md) the variable is renamed so that it lands on {@code
+   * digitstream.batch.max.size}. No Kafka client key has these names.
+   */
+  static Map<String, String> ownKeysInEnvironment(Map<String, String> env) {
+    Map<String, String> out = new LinkedHashMap<>();
+    env.forEach(
+        (name, value) -> {
+          String key =
+              name.startsWith(Settings.ENV_PREFIX)
+                  ? name.substring(Settings.ENV_PREFIX.length()).toLowerCase(Locale.ROOT)
+                  : "";
+          boolean own = isOwnKey(OWN_PREFIX + key.replace('_', '.'));
+          out.put(
+              own ? Settings.ENV_PREFIX + "DIGITSTREAM_" + key.toUpperCase(Locale.ROOT) : name,
+              value);
+        });
+    return out;
+  }
+
+  /** Validates merged properties; throws {@link ConfigException} naming the first bad key. */
+  public static StreamsSettings from(Properties merged) {
+    warnAboutUnknownKeys(merged);
+    TopicNames names;
+    try {
+      names = TopicNames.from(merged);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(e.getMessage());
+    }
+    Batching batching =
+        new Batching(
+            Settings.intValue(merged, BATCH_MAX_SIZE, 1, Batching.MAX_SIZE),
+            Duration.ofMillis(
+                Settings.intValue(merged, BATCH_MAX_WAIT_MS, 1, (int) Batching.MAX_WAIT_MS)));
+    boolean create = Settings.booleanValue(merged, TOPICS_CREATE);
+    int partitions = Settings.intValue(merged, TOPICS_PARTITIONS, 1, 100_000);
+    short replication = (short) Settings.intValue(merged, TOPICS_REPLICATION_FACTOR, 1, 32_767);
+    int nativeThreads = Settings.intValue(merged, NATIVE_THREADS, 1, 256);
+    String model = merged.getProperty(MODEL);
+    if (model == null || model.isBlank()) {
+      throw ConfigException.invalid(MODEL, model, "the path of a model bundle directory");
+    }
+
+    Properties kafka = new Properties();
+    for (String key : merged.stringPropertyNames()) {
+      if (!key.startsWith(OWN_PREFIX)) {
+        kafka.setProperty(key, merged.getProperty(key));
+      }
+    }
+    String deadLetterKey = StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG;
+    String configuredDeadLetters = kafka.getProperty(deadLetterKey);
+    if (configuredDeadLetters != null && !configuredDeadLetters.equals(names.deadLetters())) {
+      throw ConfigException.invalid(
+          deadLetterKey,
+          configuredDeadLetters,
+          "the same topic as "
+              + TopicNames.PREFIX
+              + "dlq ("
+              + names.deadLetters()
+              + "); set the dead-letter topic with "
+              + TopicNames.PREFIX
+              + "dlq only");
+    }
+    // The topic registry is the one place that names the dead-letter topic.
+    kafka.setProperty(deadLetterKey, names.deadLetters());
+    if (!kafka.containsKey(StreamsConfig.POLL_MS_CONFIG)) {
+      long wait = batching.maxWait().toMillis();
+      kafka.setProperty(
+          StreamsConfig.POLL_MS_CONFIG, String.valueOf(Math.max(1, Math.min(100, wait / 2))));
+    }
+    Settings.intValue(kafka, StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1, 256);
+    validateWithKafka(kafka);
+
+    return new StreamsSettings(
+        kafka,
+        new Topics(names),
+        Path.of(model),
+        batching,
+        create,
+        partitions,
+        replication,
+        nativeThreads);
+  }
+
+  /** Whether the configured guarantee is exactly-once. */
+  public boolean exactlyOnce() {
+    return StreamsConfig.EXACTLY_ONCE_V2.equals(
+        kafka.getProperty(StreamsConfig.PROCESSING_GUARANTEE_CONFIG));
+  }
+
+  /** Every setting as {@code key=value} lines, secrets hidden, for the start-up log. */
+  public String describe() {
+    Properties all = kafka();
+    all.setProperty(MODEL, model.toString());
+    all.setProperty(BATCH_MAX_SIZE, String.valueOf(batching.maxSize()));
+    all.setProperty(BATCH_MAX_WAIT_MS, String.valueOf(batching.maxWait().toMillis()));
+    all.setProperty(TOPICS_CREATE, String.valueOf(createTopics));
+    all.setProperty(TOPICS_PARTITIONS, String.valueOf(partitions));
+    all.setProperty(TOPICS_REPLICATION_FACTOR, String.valueOf(replicationFactor));
+    all.setProperty(NATIVE_THREADS, String.valueOf(nativeThreads));
+    topics
+        .names()
+        .byRole()
+        .forEach((role, name) -> all.setProperty(TopicNames.PREFIX + role, name));
+    return Settings.describe(all);
+  }
+
+  // Kafka's own definitions know every key's type and range; let them judge.
+  private static void validateWithKafka(Properties kafka) {
+    try {
+      new StreamsConfig(kafka);
+    } catch (org.apache.kafka.common.config.ConfigException e) {
+      throw new ConfigException(e.getMessage());
+    }
+  }
+
+  // A file may be shared with other digitstream programs, so unknown keys are not fatal.
+  private static void warnAboutUnknownKeys(Properties merged) {
+    Set<String> unknown = new TreeSet<>();
+    for (String key : merged.stringPropertyNames()) {
+      if (key.startsWith(OWN_PREFIX) && !isOwnKey(key)) {
+        unknown.add(key);
+      }
+    }
+    if (!unknown.isEmpty()) {
+      log.warn(
+          "Ignoring settings the streams application does not know: {} (known: {}, {}<role>)",
+          unknown,
+          OWN_KEYS,
+          TopicNames.PREFIX);
+    }
+  }
+
+  private static boolean isOwnKey(String key) {
+    return OWN_KEYS.contains(key)
+        || (key.startsWith(TopicNames.PREFIX)
+            && TopicNames.defaults()
+                .byRole()
+                .containsKey(key.substring(TopicNames.PREFIX.length())));
+  }
+
+  private static Properties copy(Properties source) {
+    Properties p = new Properties();
+    p.putAll(source);
+    return p;
+  }
+}

@@ -1,0 +1,158 @@
+package io.digitstream.streams;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.digitstream.broker.EmbeddedKafkaBroker;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Kills the scoring application with SIGKILL in the middle of a stream of images and starts it
+ * again: a read_committed reader must still see exactly one prediction per image. The application
+ * runs as a child JVM through {@link StreamsCli}, exactly as the launcher starts it.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ScoringCrashIntegrationTest {
+  private static final int IMAGES = 6_000;
+  private static final Logger log = LoggerFactory.getLogger(ScoringCrashIntegrationTest.class);
+
+  private EmbeddedKafkaBroker broker;
+  @TempDir Path dir;
+
+  @BeforeAll
+  void startBroker() {
+    broker =
+        EmbeddedKafkaBroker.builder()
+            // Abort the crashed instance's open transaction soon after it times out.
+            .brokerProperties(
+                Map.of("transaction.abort.timed.out.transaction.cleanup.interval.ms", "1000"))
+            .build()
+            .start();
+  }
+
+  @AfterAll
+  void closeBroker() {
+    broker.close();
+  }
+
+  @Test
+  void losesAndDuplicatesNothingWhenKilledInTheMiddleOfAStream() throws Exception {
+    String name = "crash-" + UUID.randomUUID().toString().substring(0, 8);
+    String predictions = name + ".predictions";
+    List<String> args = arguments(name);
+
+    Process first = launch(args, dir.resolve("first.log"));
+    try {
+      awaitTopic(name + ".images", first, dir.resolve("first.log"));
+      KafkaTestClients.send(
+          broker.bootstrapServers(), KafkaTestClients.images(name + ".images", "img-", IMAGES));
+      read(predictions, IMAGES / 5, Duration.ZERO);
+    } finally {
+      first.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+    }
+    int committedAtCrash = KafkaTestClients.countCommitted(broker.bootstrapServers(), predictions);
+    log.info(
+        "Killed the application with {} of {} predictions committed", committedAtCrash, IMAGES);
+    assertThat(committedAtCrash).as("predictions committed when killed").isLessThan(IMAGES);
+
+    Process second = launch(args, dir.resolve("second.log"));
+    try {
+      List<ConsumerRecord<String, byte[]>> all = read(predictions, IMAGES, Duration.ofSeconds(3));
+      Set<String> ids = all.stream().map(ConsumerRecord::key).collect(Collectors.toSet());
+      assertThat(ids).as("distinct image ids").hasSize(IMAGES);
+      assertThat(all).as("predictions, duplicates included").hasSize(IMAGES);
+    } finally {
+      second.destroy();
+      if (!second.waitFor(30, TimeUnit.SECONDS)) {
+        second.destroyForcibly();
+      }
+    }
+    assertThat(second.exitValue()).as("exit status after SIGTERM").isIn(0, 143);
+  }
+
+  private List<String> arguments(String name) {
+    List<String> args = new ArrayList<>();
+    args.add("--bootstrap-servers=" + broker.bootstrapServers());
+    args.add("--model=" + Fixtures.modelDirectory());
+    args.add("--threads=2");
+    for (Map.Entry<String, String> e :
+        Map.of(
+                "application.id",
+                name,
+                "state.dir",
+                dir.resolve("state").toString(),
+                "digitstream.topic.images",
+                name + ".images",
+                "digitstream.topic.predictions",
+                name + ".predictions",
+                "digitstream.topic.dlq",
+                name + ".dlq",
+                // The killed member leaves the group and its transaction ends within seconds.
+                "session.timeout.ms",
+                "6000",
+                "heartbeat.interval.ms",
+                "1500",
+                "producer.transaction.timeout.ms",
+                "5000")
+            .entrySet()) {
+      args.add("-X");
+      args.add(e.getKey() + "=" + e.getValue());
+    }
+    return args;
+  }
+
+  private static Process launch(List<String> args, Path log) throws IOException {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.add("-Xmx1g");
+    command.add("-Dorg.bytedeco.javacpp.maxbytes=1g");
+    command.add("-Dorg.bytedeco.javacpp.maxphysicalbytes=2g");
+    command.add("-cp");
+    command.add(System.getProperty("java.class.path"));
+    command.add(StreamsCli.class.getName());
+    command.addAll(args);
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+    builder.redirectOutput(log.toFile());
+    builder.environment().put("OMP_NUM_THREADS", "1");
+    return builder.start();
+  }
+
+  private void awaitTopic(String topic, Process process, Path log) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    try (var admin =
+        org.apache.kafka.clients.admin.Admin.create(
+            Map.of("bootstrap.servers", broker.bootstrapServers()))) {
+      while (!admin.listTopics().names().get().contains(topic)) {
+        assertThat(process.isAlive()).as("application running; log:\n%s", read(log)).isTrue();
+        assertThat(System.nanoTime()).as("topic %s created in time", topic).isLessThan(deadline);
+        Thread.sleep(100);
+      }
+    }
+  }
+
+  private List<ConsumerRecord<String, byte[]>> read(String topic, int expected, Duration quiet) {
+    return KafkaTestClients.readCommitted(
+        broker.bootstrapServers(), topic, expected, Duration.ofSeconds(120), quiet);
+  }
+
+  private static String read(Path log) throws IOException {
+    return Files.exists(log) ? Files.readString(log) : "(no output)";
+  }
+}

@@ -1,0 +1,195 @@
+package io.digitstream.streams;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.digitstream.config.ConfigException;
+import io.digitstream.streams.deadletter.DeadLetterDeserializationHandler;
+import io.digitstream.streams.deadletter.DeadLetterProcessingHandler;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.streams.StreamsConfig;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class StreamsSettingsTest {
+  @TempDir Path dir;
+
+  @Test
+  void startsFromTheDocumentedDefaults() {
+    StreamsSettings settings = StreamsSettings.load(null, Map.of(), Map.of());
+    Properties kafka = settings.kafka();
+
+    assertThat(kafka)
+        .containsEntry("application.id", "digitstream-scorer")
+        .containsEntry("bootstrap.servers", "127.0.0.1:9092")
+        .containsEntry("processing.guarantee", "exactly_once_v2")
+        .containsEntry("num.stream.threads", "2")
+        .containsEntry("commit.interval.ms", "50")
+        .containsEntry("poll.ms", "10")
+        .containsEntry("processing.exception.handler.global.enabled", "true")
+        .containsEntry("ensure.explicit.internal.resource.naming", "true")
+        .containsEntry("errors.dead.letter.queue.topic.name", "digits.images.dlq")
+        .containsEntry(
+            "deserialization.exception.handler", DeadLetterDeserializationHandler.class.getName())
+        .containsEntry("processing.exception.handler", DeadLetterProcessingHandler.class.getName());
+    assertThat(Path.of(kafka.getProperty("state.dir")))
+        .isAbsolute()
+        .endsWithRaw(Path.of("data", "streams-state"));
+    assertThat(kafka.stringPropertyNames()).noneMatch(k -> k.startsWith("digitstream."));
+    assertThat(settings.model()).isEqualTo(Path.of("models", "default"));
+    assertThat(settings.batching().maxSize()).isEqualTo(64);
+    assertThat(settings.batching().maxWait()).isEqualTo(Duration.ofMillis(20));
+    assertThat(settings.createTopics()).isTrue();
+    assertThat(settings.partitions()).isEqualTo(4);
+    assertThat(settings.replicationFactor()).isEqualTo((short) 1);
+    assertThat(settings.nativeThreads()).isEqualTo(1);
+    assertThat(settings.exactlyOnce()).isTrue();
+    assertThat(settings.topics().names().images()).isEqualTo("digits.images");
+  }
+
+  @Test
+  void layersTheFileTheEnvironmentAndTheCommandLineInThatOrder() throws Exception {
+    Path file = dir.resolve("streams.properties");
+    Files.writeString(
+        file,
+        "bootstrap.servers=file:9092\n"
+            + "digitstream.batch.max.size=8\n"
+            + "digitstream.batch.max.wait.ms=5\n"
+            + "num.stream.threads=3\n");
+
+    StreamsSettings settings =
+        StreamsSettings.load(
+            file,
+            Map.of(
+                "DIGITSTREAM_BOOTSTRAP_SERVERS", "env:9092", "DIGITSTREAM_NUM_STREAM_THREADS", "4"),
+            Map.of("num.stream.threads", "1"));
+
+    assertThat(settings.kafka())
+        .containsEntry("bootstrap.servers", "env:9092")
+        .containsEntry("num.stream.threads", "1")
+        .containsEntry("poll.ms", "2");
+    assertThat(settings.batching().maxSize()).isEqualTo(8);
+  }
+
+  @Test
+  void readsItsOwnKeysFromTheEnvironmentWithoutTheirPrefix() {
+    StreamsSettings settings =
+        StreamsSettings.load(
+            null,
+            Map.of(
+                "DIGITSTREAM_BATCH_MAX_SIZE", "16",
+                "DIGITSTREAM_MODEL", "/models/v2",
+                "DIGITSTREAM_TOPIC_IMAGES", "prod.images",
+                "DIGITSTREAM_BATCH_SIZE", "32768"),
+            Map.of());
+
+    assertThat(settings.batching().maxSize()).isEqualTo(16);
+    assertThat(settings.model()).isEqualTo(Path.of("/models/v2"));
+    assertThat(settings.topics().names().images()).isEqualTo("prod.images");
+    assertThat(settings.kafka()).containsEntry("batch.size", "32768");
+  }
+
+  @Test
+  void passesKafkaClientPropertiesThroughAndHidesSecretsWhenDescribed() {
+    StreamsSettings settings =
+        StreamsSettings.load(
+            null,
+            Map.of(),
+            Map.of(
+                "security.protocol", "SASL_SSL",
+                "sasl.mechanism", "PLAIN",
+                "sasl.jaas.config",
+                    "org.apache.kafka.common.security.plain.PlainLoginModule required"
+                        + " username=\"u\" password=\"s3cret\";",
+                "producer.linger.ms", "5",
+                "poll.ms", "40"));
+
+    assertThat(settings.kafka())
+        .containsEntry("security.protocol", "SASL_SSL")
+        .containsEntry("sasl.mechanism", "PLAIN")
+        .containsEntry("producer.linger.ms", "5")
+        .containsEntry("poll.ms", "40");
+    assertThat(settings.kafka().getProperty("sasl.jaas.config")).contains("s3cret");
+    assertThat(settings.describe())
+        .contains("sasl.jaas.config=[hidden]")
+        .contains("security.protocol=SASL_SSL")
+        .doesNotContain("s3cret");
+  }
+
+  @Test
+  void refusesAnUnknownProcessingGuaranteeNamingTheKeyAndTheAcceptedValues() {
+    assertThatThrownBy(
+            () -> StreamsSettings.load(null, Map.of(), Map.of("processing.guarantee", "exactly")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("processing.guarantee")
+        .hasMessageContaining("exactly")
+        .hasMessageContaining("at_least_once")
+        .hasMessageContaining("exactly_once_v2");
+  }
+
+  @Test
+  void refusesABatchSizeOutOfRangeNamingTheKeyAndTheRange() {
+    assertThatThrownBy(
+            () -> StreamsSettings.load(null, Map.of(), Map.of(StreamsSettings.BATCH_MAX_SIZE, "0")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage(
+            "Invalid value '0' for digitstream.batch.max.size: expected an integer between 1"
+                + " and 4096");
+    assertThatThrownBy(
+            () ->
+                StreamsSettings.load(
+                    null, Map.of(), Map.of(StreamsSettings.BATCH_MAX_WAIT_MS, "soon")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("digitstream.batch.max.wait.ms")
+        .hasMessageContaining("between 1 and 60000");
+  }
+
+  @Test
+  void refusesNonBooleanTopicCreation() {
+    assertThatThrownBy(
+            () ->
+                StreamsSettings.load(null, Map.of(), Map.of(StreamsSettings.TOPICS_CREATE, "yes")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("Invalid value 'yes' for digitstream.topics.create: expected true or false");
+  }
+
+  @Test
+  void refusesAnIllegalTopicName() {
+    assertThatThrownBy(
+            () ->
+                StreamsSettings.load(
+                    null, Map.of(), Map.of("digitstream.topic.predictions", "bad name")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("digitstream.topic.predictions")
+        .hasMessageContaining("[a-zA-Z0-9._-]");
+  }
+
+  @Test
+  void takesTheDeadLetterTopicFromTheTopicRegistryOnly() {
+    StreamsSettings renamed =
+        StreamsSettings.load(null, Map.of(), Map.of("digitstream.topic.dlq", "bad.images"));
+    assertThat(renamed.kafka()).containsEntry("errors.dead.letter.queue.topic.name", "bad.images");
+
+    assertThatThrownBy(
+            () ->
+                StreamsSettings.load(
+                    null, Map.of(), Map.of("errors.dead.letter.queue.topic.name", "other")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("errors.dead.letter.queue.topic.name")
+        .hasMessageContaining("digitstream.topic.dlq");
+  }
+
+  @Test
+  void refusesZeroStreamThreads() {
+    assertThatThrownBy(
+            () ->
+                StreamsSettings.load(
+                    null, Map.of(), Map.of(StreamsConfig.NUM_STREAM_THREADS_CONFIG, "0")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("num.stream.threads");
+  }
+}

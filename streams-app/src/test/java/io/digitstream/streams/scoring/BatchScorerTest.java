@@ -1,0 +1,129 @@
+package io.digitstream.streams.scoring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.digitstream.record.DigitImage;
+import io.digitstream.record.Prediction;
+import io.digitstream.streams.Fixtures;
+import java.time.Duration;
+import java.util.List;
+import java.util.Properties;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.MockProcessorContext;
+import org.apache.kafka.streams.processor.api.MockProcessorContext.CapturedPunctuator;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The scorer on its own, with a store that already holds images, as after a restore. */
+class BatchScorerTest {
+  private static final Batching BATCHING = new Batching(4, Duration.ofMillis(20));
+
+  private MockProcessorContext<String, Prediction> context;
+  private KeyValueStore<Integer, PendingImage> store;
+  private Processor<String, DigitImage, String, Prediction> scorer;
+
+  @BeforeEach
+  void setUp() {
+    Properties config = new Properties();
+    config.setProperty("application.id", "batch-scorer-test");
+    config.setProperty("bootstrap.servers", "unused:9092");
+    context = new MockProcessorContext<>(config);
+    context.setCurrentSystemTimeMs(1_000);
+    store = BatchScorer.storeBuilder().withLoggingDisabled().withCachingDisabled().build();
+    store.init(context.getStateStoreContext(), store);
+    context.addStateStore(store);
+    scorer = BatchScorer.supplier(BATCHING, Fixtures.classifiers()).get();
+  }
+
+  @Test
+  void scoresImagesRestoredFromItsStoreAtTheFirstCheckInTheirOriginalOrder() {
+    store.put(1, pending("second", 1, 200));
+    store.put(0, pending("first", 0, 100));
+
+    scorer.init(context);
+    assertThat(context.forwarded()).isEmpty();
+    punctuate(context.currentSystemTimeMs());
+
+    assertThat(forwarded()).extracting(Prediction::id).containsExactly("first", "second");
+    assertThat(forwarded()).extracting(Prediction::imageTimestamp).containsExactly(100L, 200L);
+    assertThat(count()).isZero();
+  }
+
+  @Test
+  void addsNewImagesAfterTheRestoredOnesAndFlushesThemTogether() {
+    store.put(0, pending("restored-0", 0, 100));
+    store.put(1, pending("restored-1", 1, 100));
+    scorer.init(context);
+
+    scorer.process(new Record<>("new-2", Fixtures.image("new-2", 2), 300));
+    assertThat(store.get(2).id()).isEqualTo("new-2");
+    scorer.process(new Record<>("new-3", Fixtures.image("new-3", 3), 300));
+
+    assertThat(forwarded())
+        .extracting(Prediction::id)
+        .containsExactly("restored-0", "restored-1", "new-2", "new-3");
+    assertThat(count()).isZero();
+  }
+
+  @Test
+  void checksTheAgeOfItsOldestImageFourTimesPerMaximumWait() {
+    scorer.init(context);
+    CapturedPunctuator check = context.scheduledPunctuators().get(0);
+    assertThat(check.getType()).isEqualTo(PunctuationType.WALL_CLOCK_TIME);
+    assertThat(check.getInterval()).isEqualTo(Duration.ofMillis(5));
+
+    scorer.process(new Record<>("img", Fixtures.image("img", 0), 300));
+    punctuate(1_019);
+    assertThat(context.forwarded()).isEmpty();
+    punctuate(1_020);
+    assertThat(forwarded()).extracting(Prediction::id).containsExactly("img");
+  }
+
+  @Test
+  void keepsPendingImagesInItsStoreWhenClosed() {
+    scorer.init(context);
+    scorer.process(new Record<>("img", Fixtures.image("img", 0), 300));
+
+    scorer.close();
+
+    assertThat(count()).isEqualTo(1);
+    assertThat(context.forwarded()).isEmpty();
+  }
+
+  @Test
+  void storesPendingImagesCompactlyAndReadsThemBack() {
+    PendingImage image = pending("ünïcode-id", 7, 1_234_567_890_123L);
+    PendingImage.StoreSerde serde = new PendingImage.StoreSerde();
+
+    byte[] bytes = serde.serializer().serialize("changelog", image);
+
+    assertThat(bytes).hasSizeLessThan(DigitImage.PIXELS + 32);
+    assertThat(serde.deserializer().deserialize("changelog", bytes)).isEqualTo(image);
+  }
+
+  private void punctuate(long now) {
+    context.setCurrentSystemTimeMs(now);
+    context.scheduledPunctuators().get(0).getPunctuator().punctuate(now);
+  }
+
+  private List<Prediction> forwarded() {
+    return context.forwarded().stream().map(f -> (Prediction) f.record().value()).toList();
+  }
+
+  private long count() {
+    try (var all = store.all()) {
+      long n = 0;
+      for (; all.hasNext(); all.next()) {
+        n++;
+      }
+      return n;
+    }
+  }
+
+  private static PendingImage pending(String id, int digit, long timestamp) {
+    return PendingImage.of(Fixtures.image(id, digit), timestamp);
+  }
+}
