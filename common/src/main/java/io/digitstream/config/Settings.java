@@ -12,14 +12,33 @@ import java.util.regex.Pattern;
 
 /**
  * Kafka-style configuration shared by every digitstream program, in increasing precedence:
- * defaults, a properties file, environment variables {@code DIGITSTREAM_*} (e.g. {@code
- * DIGITSTREAM_BOOTSTRAP_SERVERS} for {@code bootstrap.servers}, {@code
- * DIGITSTREAM_SASL__JAAS__CONFIG} style is not needed: single underscores become dots), then
- * command-line values ({@code -X key=value} and dedicated flags). Values are plain strings, passed
- * through to Kafka clients untouched.
+ * defaults, a properties file, environment variables {@code DIGITSTREAM_*}, then command-line
+ * values ({@code -X key=value} and dedicated flags). A variable becomes a key by lower-casing it
+ * and turning underscores into dots; names that start with one of digitstream's own namespaces
+ * ({@link #OWN_NAMESPACES}) become {@code digitstream.*} keys, the rest Kafka client keys: {@code
+ * DIGITSTREAM_BOOTSTRAP_SERVERS} sets {@code bootstrap.servers}, {@code DIGITSTREAM_TOPIC_IMAGES}
+ * sets {@code digitstream.topic.images}. Values are passed to Kafka clients untouched.
  */
 public final class Settings {
   public static final String ENV_PREFIX = "DIGITSTREAM_";
+
+  /**
+   * Beginnings of digitstream's own keys (after {@code digitstream.}); no Kafka client key starts
+   * with one of them ({@code batch.size} is Kafka's, {@code batch.max.size} ours).
+   */
+  public static final java.util.List<String> OWN_NAMESPACES =
+      java.util.List.of(
+          "topic.",
+          "topics.",
+          "model",
+          "batch.max.",
+          "native.",
+          "http.",
+          "join.",
+          "accuracy.",
+          "shadow.",
+          "demo.");
+
   private static final Pattern SECRET =
       Pattern.compile(
           "(?i).*(password|secret|jaas|credential|token|key\\.pem|keystore\\.key|private|api\\.key).*");
@@ -60,15 +79,19 @@ public final class Settings {
     return props;
   }
 
-  /** {@code DIGITSTREAM_FOO_BAR=v} becomes {@code foo.bar=v}. */
+  /**
+   * {@code DIGITSTREAM_BATCH_MAX_SIZE=v} becomes {@code digitstream.batch.max.size=v} (an own
+   * namespace), {@code DIGITSTREAM_LINGER_MS=v} becomes the Kafka key {@code linger.ms=v}.
+   */
   public static Map<String, String> fromEnvironment(Map<String, String> env) {
     Map<String, String> out = new TreeMap<>();
     env.forEach(
         (name, value) -> {
           if (name.startsWith(ENV_PREFIX) && name.length() > ENV_PREFIX.length()) {
-            out.put(
-                name.substring(ENV_PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '.'),
-                value);
+            String key =
+                name.substring(ENV_PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '.');
+            boolean own = OWN_NAMESPACES.stream().anyMatch(key::startsWith);
+            out.put(own ? "digitstream." + key : key, value);
           }
         });
     return out;

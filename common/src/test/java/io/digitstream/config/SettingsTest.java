@@ -22,12 +22,22 @@ class SettingsTest {
         Settings.load(
             Map.of("acks", "all", "client.id", "default"),
             file,
-            Map.of("DIGITSTREAM_LINGER_MS", "7", "HOME", "/root"),
+            Map.of(
+                "DIGITSTREAM_LINGER_MS",
+                "7",
+                "DIGITSTREAM_TOPIC_IMAGES",
+                "env.images",
+                "DIGITSTREAM_BATCH_MAX_SIZE",
+                "8",
+                "HOME",
+                "/root"),
             Settings.parsePairs(List.of("bootstrap.servers=cli:9092")));
     assertThat(p.getProperty("client.id")).isEqualTo("default");
     assertThat(p.getProperty("acks")).isEqualTo("1");
     assertThat(p.getProperty("linger.ms")).isEqualTo("7");
     assertThat(p.getProperty("bootstrap.servers")).isEqualTo("cli:9092");
+    assertThat(p.getProperty("digitstream.topic.images")).isEqualTo("env.images");
+    assertThat(p.getProperty("digitstream.batch.max.size")).isEqualTo("8");
     assertThat(p.getProperty("home")).isNull();
   }
 
