@@ -2,6 +2,9 @@ package io.digitstream.streams;
 
 import io.digitstream.record.DigitImage;
 import io.digitstream.record.Prediction;
+import io.digitstream.streams.accuracy.AccuracySettings;
+import io.digitstream.streams.accuracy.AccuracyTopology;
+import io.digitstream.streams.metrics.AppMetrics;
 import io.digitstream.streams.scoring.BatchScorer;
 import io.digitstream.streams.scoring.Batching;
 import io.digitstream.streams.scoring.ClassifierPool;
@@ -19,8 +22,8 @@ import org.apache.kafka.streams.kstream.Produced;
 
 /**
  * The whole streams application as one topology, built without side effects so that tests drive
- * exactly what production runs. Each branch is one private method; later branches (label join,
- * accuracy, model updates) add theirs and take the predictions stream from {@link #build}.
+ * exactly what production runs. Each branch is one private method or class; the accuracy branch
+ * takes the predictions straight from the scorer.
  *
  * <p>Records that cannot be scored never appear as nodes here: Kafka Streams hands them to the
  * configured deserialization and processing exception handlers, which send them to the dead-letter
@@ -30,11 +33,20 @@ public final class AppTopology {
   private final Topics topics;
   private final Batching batching;
   private final ClassifierPool classifiers;
+  private final AccuracySettings accuracy;
+  private final AppMetrics metrics;
 
-  public AppTopology(Topics topics, Batching batching, ClassifierPool classifiers) {
+  public AppTopology(
+      Topics topics,
+      Batching batching,
+      ClassifierPool classifiers,
+      AccuracySettings accuracy,
+      AppMetrics metrics) {
     this.topics = topics;
     this.batching = batching;
     this.classifiers = classifiers;
+    this.accuracy = accuracy;
+    this.metrics = metrics;
   }
 
   /**
@@ -44,7 +56,8 @@ public final class AppTopology {
   public Topology build(Properties streamsProperties) {
     StreamsBuilder builder =
         new StreamsBuilder(new TopologyConfig(new StreamsConfig(streamsProperties)));
-    scoring(builder);
+    KStream<String, Prediction> predictions = scoring(builder);
+    new AccuracyTopology(topics, accuracy, metrics).attach(builder, predictions);
     return builder.build(streamsProperties);
   }
 
@@ -59,7 +72,7 @@ public final class AppTopology {
             // An image is only scored under its own id: the key places its prediction and label.
             .processValues(ImageKeyCheck::new, Named.as("check-key"))
             // Micro-batches through this thread's network; pending images survive crashes.
-            .process(BatchScorer.supplier(batching, classifiers), Named.as("score"));
+            .process(BatchScorer.supplier(batching, classifiers, metrics), Named.as("score"));
     scored.to(
         predictions.name(),
         Produced.with(predictions.keySerde(), predictions.valueSerde()).withName("predictions"));

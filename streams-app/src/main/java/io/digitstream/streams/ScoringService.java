@@ -1,8 +1,24 @@
 package io.digitstream.streams;
 
 import io.digitstream.model.ModelBundle;
+import io.digitstream.streams.accuracy.AccuracyQueries;
+import io.digitstream.streams.accuracy.AccuracyWindow;
+import io.digitstream.streams.accuracy.Peers;
+import io.digitstream.streams.accuracy.QueryUnavailableException;
+import io.digitstream.streams.accuracy.VersionSummary;
+import io.digitstream.streams.accuracy.WindowKind;
+import io.digitstream.streams.metrics.AppMetrics;
+import io.digitstream.streams.metrics.InstanceStats;
 import io.digitstream.streams.scoring.ClassifierPool;
+import io.digitstream.streams.web.Backend;
+import io.digitstream.streams.web.Summary;
+import io.digitstream.streams.web.WebServer;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
@@ -13,15 +29,18 @@ import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.CloseOptions.GroupMembershipOperation;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.StreamsMetadata;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
+import org.apache.kafka.streams.state.HostInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The scoring application as a service with a start and a stop, for the command line, the demo and
- * tests. {@link #start} loads the model, makes sure the topics exist and starts Kafka Streams;
- * {@link #close} stops it and waits, committing what was processed.
+ * tests. {@link #start} loads the model, makes sure the topics exist, starts the HTTP server (page,
+ * REST API, metrics) and Kafka Streams; {@link #close} stops them and waits, committing what was
+ * processed. In-process users read accuracy through {@link #accuracy()} and {@link #summary()}.
  *
  * <p>A failure a stream thread cannot handle (the model failing, the broker gone past every
  * timeout) shuts the whole client down rather than replacing the thread: under exactly-once the
@@ -33,15 +52,23 @@ public final class ScoringService implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(ScoringService.class);
   private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(30);
-  private static final List<String> TOPIC_ROLES = List.of("images", "predictions", "dlq");
+  private static final List<String> TOPIC_ROLES =
+      List.of("images", "labels", "predictions", "dlq", "accuracy");
+  // Labels meet the predictions of their images in the task of the same partition number.
+  private static final List<String> CO_PARTITIONED = List.of("images", "labels");
 
   private final StreamsSettings settings;
   private final CountDownLatch running = new CountDownLatch(1);
   private final CountDownLatch terminated = new CountDownLatch(1);
   private volatile Throwable failure;
   private volatile boolean wasRunning;
-  private KafkaStreams streams;
+  private final Peers peers = new Peers();
+  private volatile KafkaStreams streams;
   private Topology topology;
+  private volatile AppMetrics metrics;
+  private WebServer web;
+  private volatile HostInfo self;
+  private volatile AccuracyQueries queries;
 
   public ScoringService(StreamsSettings settings) {
     this.settings = settings;
@@ -71,42 +98,87 @@ public final class ScoringService implements AutoCloseable {
     String adminClientId = kafka.getProperty(StreamsConfig.APPLICATION_ID_CONFIG) + "-setup";
     Admin admin = Admin.create(new StreamsConfig(kafka).getAdminConfigs(adminClientId));
     try {
-      new TopicSetup(
-              admin, kafka.getProperty(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG), ADMIN_TIMEOUT)
-          .ensure(
-              settings.topics().names(),
-              TOPIC_ROLES,
-              settings.createTopics(),
-              settings.partitions(),
-              settings.replicationFactor());
+      TopicSetup setup =
+          new TopicSetup(
+              admin, kafka.getProperty(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG), ADMIN_TIMEOUT);
+      setup.ensure(
+          settings.topics().names(),
+          TOPIC_ROLES,
+          settings.createTopics(),
+          settings.partitions(),
+          settings.replicationFactor());
+      setup.requireSamePartitionCount(settings.topics().names(), CO_PARTITIONED);
     } finally {
       // After a timeout a call may still be pending; do not wait another minute for it.
       admin.close(Duration.ofSeconds(1));
     }
 
-    topology = new AppTopology(settings.topics(), settings.batching(), classifiers).build(kafka);
-    log.debug("Topology:\n{}", topology.describe());
-    KafkaStreams created = new KafkaStreams(topology, kafka);
-    created.setStateListener(
-        (now, before) -> {
-          log.info("Kafka Streams {} -> {}", before, now);
-          if (now == KafkaStreams.State.RUNNING) {
-            wasRunning = true;
-            running.countDown();
-          }
-          if (now == KafkaStreams.State.ERROR || now == KafkaStreams.State.NOT_RUNNING) {
-            running.countDown();
-            terminated.countDown();
-          }
-        });
-    created.setUncaughtExceptionHandler(
-        e -> {
-          failure = e;
-          log.error("Stream thread failed; shutting the scoring service down", e);
-          return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
-        });
-    streams = created;
-    created.start();
+    metrics = new AppMetrics();
+    try {
+      web = WebServer.start(settings.http(), new ServiceBackend());
+      self = HostInfo.buildFromEndpoint(applicationServer(kafka, web.address()));
+      kafka.setProperty(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
+      queries = new AccuracyQueries(() -> streams, self, settings.accuracy(), peers);
+
+      topology =
+          new AppTopology(
+                  settings.topics(), settings.batching(), classifiers, settings.accuracy(), metrics)
+              .build(kafka);
+      log.debug("Topology:\n{}", topology.describe());
+      // The exception handlers are built by Kafka Streams; they find the metrics in their config.
+      kafka.put(AppMetrics.CONFIG_KEY, metrics);
+      KafkaStreams created = new KafkaStreams(topology, kafka);
+      created.setStateListener(
+          (now, before) -> {
+            log.info("Kafka Streams {} -> {}", before, now);
+            if (now == KafkaStreams.State.RUNNING) {
+              wasRunning = true;
+              running.countDown();
+            }
+            if (now == KafkaStreams.State.ERROR || now == KafkaStreams.State.NOT_RUNNING) {
+              running.countDown();
+              terminated.countDown();
+            }
+          });
+      created.setUncaughtExceptionHandler(
+          e -> {
+            failure = e;
+            log.error("Stream thread failed; shutting the scoring service down", e);
+            return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+          });
+      metrics.bind(created);
+      streams = created;
+      created.start();
+    } catch (RuntimeException e) {
+      closeWebAndMetrics();
+      throw e;
+    }
+  }
+
+  /**
+   * {@code application.server} as configured, or the REST server's bound address: this is where
+   * other instances forward queries for state this instance holds.
+   */
+  private static String applicationServer(Properties kafka, InetSocketAddress bound) {
+    String configured = kafka.getProperty(StreamsConfig.APPLICATION_SERVER_CONFIG);
+    if (configured != null && !configured.isBlank()) {
+      return configured;
+    }
+    String host = bound.getHostString();
+    if (bound.getAddress().isAnyLocalAddress()) {
+      try {
+        host = InetAddress.getLocalHost().getHostName();
+      } catch (UnknownHostException e) {
+        host = "127.0.0.1";
+      }
+      log.warn(
+          "The REST server listens on all interfaces; other instances will reach this one at"
+              + " {}:{}. Set {} to an address they can reach if that is wrong.",
+          host,
+          bound.getPort(),
+          StreamsConfig.APPLICATION_SERVER_CONFIG);
+    }
+    return host + ":" + bound.getPort();
   }
 
   /**
@@ -135,13 +207,88 @@ public final class ScoringService implements AutoCloseable {
   }
 
   /** The Kafka Streams state, or CREATED before {@link #start}. */
-  public synchronized KafkaStreams.State state() {
-    return streams == null ? KafkaStreams.State.CREATED : streams.state();
+  public KafkaStreams.State state() {
+    KafkaStreams current = streams;
+    return current == null ? KafkaStreams.State.CREATED : current.state();
   }
 
   /** The failure that stopped a stream thread, if any. */
   public Optional<Throwable> failure() {
     return Optional.ofNullable(failure);
+  }
+
+  /** The page's URL, e.g. {@code http://127.0.0.1:8080/}; empty before {@link #start}. */
+  public synchronized Optional<URI> url() {
+    return Optional.ofNullable(web).map(WebServer::url);
+  }
+
+  /**
+   * The accuracy matrices of every instance, read from wherever they live.
+   *
+   * @throws QueryUnavailableException before {@link #start}
+   */
+  public AccuracyQueries accuracy() {
+    AccuracyQueries queries = this.queries;
+    if (queries == null) {
+      // Also what the HTTP server sees in the moment between its start and Kafka Streams'.
+      throw new QueryUnavailableException("the scoring service has not started", null);
+    }
+    return queries;
+  }
+
+  /** This instance's meters (and Kafka Streams'); null before {@link #start}. */
+  public AppMetrics metrics() {
+    return metrics;
+  }
+
+  /**
+   * What the page shows: every model version's matrices and rolling accuracy, and the figures of
+   * every instance. Parts that cannot be read now (a rebalance, an instance not answering) are left
+   * out and named in {@link Summary#problems()}.
+   */
+  public Summary summary() {
+    AccuracyQueries q = accuracy();
+    List<String> problems = new ArrayList<>();
+    List<VersionSummary> versions = new ArrayList<>();
+    try {
+      for (String version : q.versions()) {
+        q.version(version).ifPresent(versions::add);
+      }
+    } catch (QueryUnavailableException e) {
+      problems.add(e.getMessage());
+    }
+    List<InstanceStats> instances = new ArrayList<>();
+    instances.add(localStats());
+    KafkaStreams current = streams;
+    if (current != null && current.state().isRunningOrRebalancing()) {
+      for (StreamsMetadata other : current.metadataForAllStreamsClients()) {
+        if (other.hostInfo().equals(self)) {
+          continue;
+        }
+        try {
+          peers
+              .get(other.hostInfo(), "/internal/stats", InstanceStats.class)
+              .ifPresent(instances::add);
+        } catch (QueryUnavailableException e) {
+          problems.add(e.getMessage());
+        }
+      }
+    }
+    return new Summary(
+        System.currentTimeMillis(),
+        state().name(),
+        versions,
+        Summary.total(instances),
+        instances,
+        problems);
+  }
+
+  private InstanceStats localStats() {
+    HostInfo me = self;
+    if (me == null) {
+      throw new QueryUnavailableException("the application is starting", null);
+    }
+    return metrics.stats(me.host() + ":" + me.port(), state().name());
   }
 
   /** The running topology; empty before {@link #start}. */
@@ -156,6 +303,7 @@ public final class ScoringService implements AutoCloseable {
    */
   public synchronized boolean stop(Duration timeout) {
     if (streams == null) {
+      closeWebAndMetrics();
       return true;
     }
     // Leaving the group lets another instance take over the tasks at once, instead of after
@@ -168,11 +316,69 @@ public final class ScoringService implements AutoCloseable {
       log.warn("Kafka Streams did not stop within {}", timeout);
     }
     terminated.countDown();
+    closeWebAndMetrics();
     return stopped;
+  }
+
+  private synchronized void closeWebAndMetrics() {
+    if (web != null) {
+      web.close();
+    }
+    if (metrics != null) {
+      metrics.close();
+    }
   }
 
   @Override
   public void close() {
     stop(CLOSE_TIMEOUT);
+  }
+
+  /** The REST server's view of this service. */
+  private final class ServiceBackend implements Backend {
+    @Override
+    public KafkaStreams.State state() {
+      return ScoringService.this.state();
+    }
+
+    @Override
+    public Summary summary() {
+      return ScoringService.this.summary();
+    }
+
+    @Override
+    public List<String> versions(boolean localOnly) {
+      return localOnly ? accuracy().localVersions() : accuracy().versions();
+    }
+
+    @Override
+    public Optional<VersionSummary> version(String modelVersion, boolean localOnly) {
+      return localOnly ? accuracy().localVersion(modelVersion) : accuracy().version(modelVersion);
+    }
+
+    @Override
+    public Optional<AccuracyWindow> cumulative(String modelVersion, boolean localOnly) {
+      return localOnly
+          ? accuracy().localCumulative(modelVersion)
+          : accuracy().cumulative(modelVersion);
+    }
+
+    @Override
+    public List<AccuracyWindow> windows(
+        String modelVersion, WindowKind kind, int limit, boolean localOnly) {
+      return localOnly
+          ? accuracy().localWindows(modelVersion, kind, limit)
+          : accuracy().windows(modelVersion, kind, limit);
+    }
+
+    @Override
+    public InstanceStats localStats() {
+      return ScoringService.this.localStats();
+    }
+
+    @Override
+    public String prometheus() {
+      return metrics.scrape();
+    }
   }
 }

@@ -3,6 +3,8 @@ package io.digitstream.streams;
 import io.digitstream.config.ConfigException;
 import io.digitstream.config.Settings;
 import io.digitstream.model.ModelBundleException;
+import io.digitstream.streams.web.HttpBindException;
+import io.digitstream.streams.web.HttpSettings;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,9 +18,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code digitstream stream}: scores every image on the images topic until stopped. Ctrl-C or
- * SIGTERM close Kafka Streams cleanly and the process ends with the signal's status (130, 143);
- * status 1 means a stream thread failed, 2 bad settings, a missing model or missing topics.
+ * {@code digitstream stream}: scores every image on the images topic, joins the predictions with
+ * the labels topic into rolling accuracy, and serves the accuracy page, the REST API and the
+ * Prometheus metrics, until stopped. Ctrl-C or SIGTERM close Kafka Streams cleanly and the process
+ * ends with the signal's status (130, 143); status 1 means a stream thread failed, 2 bad settings,
+ * a missing model or missing topics.
  */
 @Command(
     name = "stream",
@@ -26,6 +30,9 @@ import picocli.CommandLine.Option;
     description = {
       "Scores every image on the images topic with the CNN and writes one prediction per image;"
           + " records that cannot be scored go to the dead-letter topic.",
+      "Joins predictions with the labels topic into confusion matrices (cumulative, tumbling,"
+          + " hopping) on the accuracy topic, and serves the live accuracy page, a REST API and"
+          + " Prometheus metrics (default http://127.0.0.1:8080/).",
       "Settings, lowest precedence first: defaults, --config file, DIGITSTREAM_* environment"
           + " variables (DIGITSTREAM_BOOTSTRAP_SERVERS=... for bootstrap.servers), -X key=value,"
           + " then the dedicated options. Any Kafka Streams or client property passes through.",
@@ -76,6 +83,20 @@ public final class StreamsCli implements Callable<Integer> {
               + "; default 20).")
   Integer batchWaitMs;
 
+  @Option(
+      names = "--http-host",
+      paramLabel = "ADDRESS",
+      description =
+          "Address of the page and REST API (" + HttpSettings.HOST + "; default 127.0.0.1).")
+  String httpHost;
+
+  @Option(
+      names = "--http-port",
+      paramLabel = "PORT",
+      description =
+          "Port of the page and REST API (" + HttpSettings.PORT + "; default 8080, 0 = any free).")
+  Integer httpPort;
+
   public static void main(String[] args) {
     System.exit(commandLine().execute(args));
   }
@@ -87,7 +108,8 @@ public final class StreamsCli implements Callable<Integer> {
         (e, commandLine, parseResult) -> {
           if (e instanceof ConfigException
               || e instanceof ModelBundleException
-              || e instanceof TopicSetupException) {
+              || e instanceof TopicSetupException
+              || e instanceof HttpBindException) {
             commandLine.getErr().println("error: " + e.getMessage());
             return 2;
           }
@@ -120,6 +142,8 @@ public final class StreamsCli implements Callable<Integer> {
     put(out, StreamsConfig.NUM_STREAM_THREADS_CONFIG, threads);
     put(out, StreamsSettings.BATCH_MAX_SIZE, batchSize);
     put(out, StreamsSettings.BATCH_MAX_WAIT_MS, batchWaitMs);
+    put(out, HttpSettings.HOST, httpHost);
+    put(out, HttpSettings.PORT, httpPort);
     return out;
   }
 

@@ -2,9 +2,11 @@ package io.digitstream.streams;
 
 import io.digitstream.config.ConfigException;
 import io.digitstream.config.Settings;
+import io.digitstream.streams.accuracy.AccuracySettings;
 import io.digitstream.streams.deadletter.DeadLetterDeserializationHandler;
 import io.digitstream.streams.deadletter.DeadLetterProcessingHandler;
 import io.digitstream.streams.scoring.Batching;
+import io.digitstream.streams.web.HttpSettings;
 import io.digitstream.topic.TopicNames;
 import io.digitstream.topic.Topics;
 import java.nio.file.Path;
@@ -34,6 +36,8 @@ import org.slf4j.LoggerFactory;
  * @param partitions partitions of topics the application creates
  * @param replicationFactor replication factor of topics the application creates
  * @param nativeThreads native (ND4J/OpenBLAS) threads per inference call
+ * @param accuracy the label join and the accuracy windows
+ * @param http where the REST server and the accuracy page listen
  */
 public record StreamsSettings(
     Properties kafka,
@@ -43,7 +47,9 @@ public record StreamsSettings(
     boolean createTopics,
     int partitions,
     short replicationFactor,
-    int nativeThreads) {
+    int nativeThreads,
+    AccuracySettings accuracy,
+    HttpSettings http) {
 
   public static final String MODEL = "digitstream.model";
   public static final String BATCH_MAX_SIZE = "digitstream.batch.max.size";
@@ -63,7 +69,17 @@ public record StreamsSettings(
           TOPICS_CREATE,
           TOPICS_PARTITIONS,
           TOPICS_REPLICATION_FACTOR,
-          NATIVE_THREADS);
+          NATIVE_THREADS,
+          AccuracySettings.LATENESS_MS,
+          AccuracySettings.GRACE_MS,
+          AccuracySettings.IDLE_MS,
+          AccuracySettings.TUMBLING_MS,
+          AccuracySettings.HOPPING_MS,
+          AccuracySettings.ADVANCE_MS,
+          AccuracySettings.FLUSH_MS,
+          AccuracySettings.RETENTION_MS,
+          HttpSettings.HOST,
+          HttpSettings.PORT);
 
   public StreamsSettings {
     kafka = copy(kafka);
@@ -113,6 +129,17 @@ public record StreamsSettings(
     d.put(TOPICS_PARTITIONS, "4");
     d.put(TOPICS_REPLICATION_FACTOR, "1");
     d.put(NATIVE_THREADS, "1");
+    AccuracySettings accuracy = AccuracySettings.defaults();
+    d.put(AccuracySettings.LATENESS_MS, String.valueOf(accuracy.lateness().toMillis()));
+    d.put(AccuracySettings.GRACE_MS, String.valueOf(accuracy.grace().toMillis()));
+    d.put(AccuracySettings.IDLE_MS, String.valueOf(accuracy.idle().toMillis()));
+    d.put(AccuracySettings.TUMBLING_MS, String.valueOf(accuracy.tumbling().toMillis()));
+    d.put(AccuracySettings.HOPPING_MS, String.valueOf(accuracy.hopping().toMillis()));
+    d.put(AccuracySettings.ADVANCE_MS, String.valueOf(accuracy.advance().toMillis()));
+    d.put(AccuracySettings.FLUSH_MS, String.valueOf(accuracy.flushInterval().toMillis()));
+    d.put(AccuracySettings.RETENTION_MS, String.valueOf(accuracy.retention().toMillis()));
+    d.put(HttpSettings.HOST, HttpSettings.DEFAULT_HOST);
+    d.put(HttpSettings.PORT, String.valueOf(HttpSettings.DEFAULT_PORT));
     return d;
   }
 
@@ -165,6 +192,11 @@ public record StreamsSettings(
     int partitions = Settings.intValue(merged, TOPICS_PARTITIONS, 1, 100_000);
     short replication = (short) Settings.intValue(merged, TOPICS_REPLICATION_FACTOR, 1, 32_767);
     int nativeThreads = Settings.intValue(merged, NATIVE_THREADS, 1, 256);
+    AccuracySettings accuracy = accuracy(merged);
+    HttpSettings http =
+        new HttpSettings(
+            merged.getProperty(HttpSettings.HOST, "").trim(),
+            Settings.intValue(merged, HttpSettings.PORT, 0, 65_535));
     String model = merged.getProperty(MODEL);
     if (model == null || model.isBlank()) {
       throw ConfigException.invalid(MODEL, model, "the path of a model bundle directory");
@@ -208,7 +240,26 @@ public record StreamsSettings(
         create,
         partitions,
         replication,
-        nativeThreads);
+        nativeThreads,
+        accuracy,
+        http);
+  }
+
+  private static AccuracySettings accuracy(Properties merged) {
+    int day = (int) Duration.ofDays(1).toMillis();
+    return new AccuracySettings(
+        millis(merged, AccuracySettings.LATENESS_MS, 0, day),
+        millis(merged, AccuracySettings.GRACE_MS, 0, day),
+        millis(merged, AccuracySettings.IDLE_MS, 1, day),
+        millis(merged, AccuracySettings.TUMBLING_MS, 1, day),
+        millis(merged, AccuracySettings.HOPPING_MS, 1, day),
+        millis(merged, AccuracySettings.ADVANCE_MS, 1, day),
+        millis(merged, AccuracySettings.FLUSH_MS, 10, 60_000),
+        millis(merged, AccuracySettings.RETENTION_MS, 1, Integer.MAX_VALUE));
+  }
+
+  private static Duration millis(Properties props, String key, int min, int max) {
+    return Duration.ofMillis(Settings.intValue(props, key, min, max));
   }
 
   /** Whether the configured guarantee is exactly-once. */
@@ -227,6 +278,16 @@ public record StreamsSettings(
     all.setProperty(TOPICS_PARTITIONS, String.valueOf(partitions));
     all.setProperty(TOPICS_REPLICATION_FACTOR, String.valueOf(replicationFactor));
     all.setProperty(NATIVE_THREADS, String.valueOf(nativeThreads));
+    all.setProperty(AccuracySettings.LATENESS_MS, String.valueOf(accuracy.lateness().toMillis()));
+    all.setProperty(AccuracySettings.GRACE_MS, String.valueOf(accuracy.grace().toMillis()));
+    all.setProperty(AccuracySettings.IDLE_MS, String.valueOf(accuracy.idle().toMillis()));
+    all.setProperty(AccuracySettings.TUMBLING_MS, String.valueOf(accuracy.tumbling().toMillis()));
+    all.setProperty(AccuracySettings.HOPPING_MS, String.valueOf(accuracy.hopping().toMillis()));
+    all.setProperty(AccuracySettings.ADVANCE_MS, String.valueOf(accuracy.advance().toMillis()));
+    all.setProperty(AccuracySettings.FLUSH_MS, String.valueOf(accuracy.flushInterval().toMillis()));
+    all.setProperty(AccuracySettings.RETENTION_MS, String.valueOf(accuracy.retention().toMillis()));
+    all.setProperty(HttpSettings.HOST, http.host());
+    all.setProperty(HttpSettings.PORT, String.valueOf(http.port()));
     topics
         .names()
         .byRole()

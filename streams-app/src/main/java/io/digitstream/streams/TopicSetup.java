@@ -103,6 +103,45 @@ final class TopicSetup {
     return created;
   }
 
+  /**
+   * Fails unless the topics of {@code roles} all have the same number of partitions: their records
+   * are keyed by image id and must meet in the task of the same partition number.
+   *
+   * @return the common partition count
+   */
+  int requireSamePartitionCount(TopicNames names, List<String> roles) {
+    Map<String, String> byName = new LinkedHashMap<>();
+    for (String role : roles) {
+      byName.put(names.byRole().get(role), role);
+    }
+    Map<String, TopicDescription> descriptions =
+        get(
+            admin.describeTopics(byName.keySet()).allTopicNames(),
+            "describing topics " + byName.keySet());
+    Map<String, Integer> counts = new LinkedHashMap<>();
+    byName.keySet().forEach(name -> counts.put(name, descriptions.get(name).partitions().size()));
+    if (counts.values().stream().distinct().count() > 1) {
+      List<String> described = new ArrayList<>();
+      counts.forEach(
+          (name, n) ->
+              described.add(
+                  name
+                      + " ("
+                      + TopicNames.PREFIX
+                      + byName.get(name)
+                      + ") has "
+                      + n
+                      + " partitions"));
+      throw new TopicSetupException(
+          String.join(", ", described)
+              + ": these topics are keyed by image id and must have the same number of"
+              + " partitions, so that an image, its label and its prediction meet in one task."
+              + " Recreate or expand the smaller ones.",
+          null);
+    }
+    return counts.values().iterator().next();
+  }
+
   private void awaitLeaders(Collection<String> topics) {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (!haveLeaders(topics)) {

@@ -7,6 +7,7 @@ import io.digitstream.record.DigitImage;
 import io.digitstream.record.InvalidRecordException;
 import io.digitstream.record.Prediction;
 import io.digitstream.streams.deadletter.DeadLetters;
+import io.digitstream.streams.metrics.AppMetrics;
 import io.digitstream.streams.scoring.BatchScorer;
 import io.digitstream.topic.Topics;
 import java.nio.charset.StandardCharsets;
@@ -69,7 +70,12 @@ class AppTopologyTest {
     Topics topics = settings.topics();
     driver =
         new TopologyTestDriver(
-            new AppTopology(topics, settings.batching(), Fixtures.classifiers())
+            new AppTopology(
+                    topics,
+                    settings.batching(),
+                    Fixtures.classifiers(),
+                    settings.accuracy(),
+                    new AppMetrics())
                 .build(settings.kafka()),
             settings.kafka(),
             START);

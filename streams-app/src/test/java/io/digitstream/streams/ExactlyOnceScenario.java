@@ -40,6 +40,10 @@ final class ExactlyOnceScenario {
     s.put("digitstream.topic.images", name + ".images");
     s.put("digitstream.topic.predictions", name + ".predictions");
     s.put("digitstream.topic.dlq", name + ".dlq");
+    s.put("digitstream.topic.labels", name + ".labels");
+    s.put("digitstream.topic.accuracy", name + ".accuracy");
+    // Several applications run in one test JVM: each REST server on a free port.
+    s.put("digitstream.http.port", "0");
     return s;
   }
 

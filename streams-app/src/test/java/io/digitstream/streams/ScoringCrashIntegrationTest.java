@@ -93,24 +93,19 @@ class ScoringCrashIntegrationTest {
     args.add("--model=" + Fixtures.modelDirectory());
     args.add("--threads=2");
     for (Map.Entry<String, String> e :
-        Map.of(
-                "application.id",
-                name,
-                "state.dir",
-                dir.resolve("state").toString(),
-                "digitstream.topic.images",
-                name + ".images",
-                "digitstream.topic.predictions",
-                name + ".predictions",
-                "digitstream.topic.dlq",
-                name + ".dlq",
+        Map.ofEntries(
+                Map.entry("application.id", name),
+                Map.entry("state.dir", dir.resolve("state").toString()),
+                Map.entry("digitstream.topic.images", name + ".images"),
+                Map.entry("digitstream.topic.predictions", name + ".predictions"),
+                Map.entry("digitstream.topic.dlq", name + ".dlq"),
+                Map.entry("digitstream.topic.labels", name + ".labels"),
+                Map.entry("digitstream.topic.accuracy", name + ".accuracy"),
+                Map.entry("digitstream.http.port", "0"),
                 // The killed member leaves the group and its transaction ends within seconds.
-                "session.timeout.ms",
-                "6000",
-                "heartbeat.interval.ms",
-                "1500",
-                "producer.transaction.timeout.ms",
-                "5000")
+                Map.entry("session.timeout.ms", "6000"),
+                Map.entry("heartbeat.interval.ms", "1500"),
+                Map.entry("producer.transaction.timeout.ms", "5000"))
             .entrySet()) {
       args.add("-X");
       args.add(e.getKey() + "=" + e.getValue());

@@ -93,7 +93,13 @@ class ScoringServiceIntegrationTest {
       try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
         Map<String, TopicDescription> topics =
             admin
-                .describeTopics(List.of(name + ".images", name + ".predictions", name + ".dlq"))
+                .describeTopics(
+                    List.of(
+                        name + ".images",
+                        name + ".labels",
+                        name + ".predictions",
+                        name + ".dlq",
+                        name + ".accuracy"))
                 .allTopicNames()
                 .get();
         assertThat(topics.values()).allSatisfy(t -> assertThat(t.partitions()).hasSize(3));
@@ -118,7 +124,11 @@ class ScoringServiceIntegrationTest {
                   + name
                   + ".images (digitstream.topic.images), "
                   + name
-                  + ".dlq (digitstream.topic.dlq). Create them, or set"
+                  + ".labels (digitstream.topic.labels), "
+                  + name
+                  + ".dlq (digitstream.topic.dlq), "
+                  + name
+                  + ".accuracy (digitstream.topic.accuracy). Create them, or set"
                   + " digitstream.topics.create=true to let the application create them with 4"
                   + " partitions and replication factor 1");
     }

@@ -29,7 +29,9 @@ class StreamsCliTest {
         .contains("--model")
         .contains("--threads")
         .contains("--batch-size")
-        .contains("--batch-wait-ms");
+        .contains("--batch-wait-ms")
+        .contains("--http-host")
+        .contains("--http-port");
   }
 
   @Test

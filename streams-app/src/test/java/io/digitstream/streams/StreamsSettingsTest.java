@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.digitstream.config.ConfigException;
+import io.digitstream.streams.accuracy.AccuracySettings;
 import io.digitstream.streams.deadletter.DeadLetterDeserializationHandler;
 import io.digitstream.streams.deadletter.DeadLetterProcessingHandler;
+import io.digitstream.streams.web.HttpSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -191,5 +193,44 @@ class StreamsSettingsTest {
                     null, Map.of(), Map.of(StreamsConfig.NUM_STREAM_THREADS_CONFIG, "0")))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("num.stream.threads");
+  }
+
+  @Test
+  void readsTheJoinAndWindowSettingsFromTheEnvironmentAndOverrides() {
+    StreamsSettings settings =
+        StreamsSettings.load(
+            null,
+            Map.of("DIGITSTREAM_JOIN_LATENESS_MS", "60000"),
+            Map.of(
+                AccuracySettings.HOPPING_MS, "120000",
+                HttpSettings.PORT, "0"));
+
+    assertThat(settings.accuracy().lateness()).isEqualTo(Duration.ofMinutes(1));
+    assertThat(settings.accuracy().hopping()).isEqualTo(Duration.ofMinutes(2));
+    assertThat(settings.accuracy().tumbling()).isEqualTo(Duration.ofMinutes(1));
+    assertThat(settings.http().port()).isZero();
+    assertThat(settings.describe())
+        .contains("digitstream.join.lateness.ms=60000")
+        .contains("digitstream.http.host=127.0.0.1");
+  }
+
+  @Test
+  void refusesWindowsThatAreNotAWholeNumberOfAdvances() {
+    assertThatThrownBy(
+            () ->
+                StreamsSettings.load(null, Map.of(), Map.of(AccuracySettings.TUMBLING_MS, "65000")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage(
+            "Invalid value '65000' for digitstream.accuracy.tumbling.ms: expected a multiple of"
+                + " digitstream.accuracy.advance.ms (10000)");
+  }
+
+  @Test
+  void refusesAPortOutsideTheRange() {
+    assertThatThrownBy(
+            () -> StreamsSettings.load(null, Map.of(), Map.of(HttpSettings.PORT, "70000")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("digitstream.http.port")
+        .hasMessageContaining("between 0 and 65535");
   }
 }

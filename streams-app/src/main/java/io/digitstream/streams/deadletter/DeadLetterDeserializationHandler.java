@@ -1,7 +1,9 @@
 package io.digitstream.streams.deadletter;
 
+import io.digitstream.streams.metrics.AppMetrics;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.streams.errors.DeserializationExceptionHandler;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
@@ -17,10 +19,12 @@ import org.slf4j.LoggerFactory;
 public final class DeadLetterDeserializationHandler implements DeserializationExceptionHandler {
   private static final Logger log = LoggerFactory.getLogger(DeadLetterDeserializationHandler.class);
   private String deadLetterTopic;
+  private Optional<AppMetrics> metrics = Optional.empty();
 
   @Override
   public void configure(Map<String, ?> configs) {
     deadLetterTopic = DeadLetters.topic(configs);
+    metrics = DeadLetters.metrics(configs);
   }
 
   @Override
@@ -32,6 +36,7 @@ public final class DeadLetterDeserializationHandler implements DeserializationEx
         record.partition(),
         record.offset(),
         DeadLetters.reason(exception));
+    metrics.ifPresent(m -> m.deadLetter(AppMetrics.DeadLetterStage.DESERIALIZATION));
     return Response.resume(
         List.of(
             DeadLetters.of(

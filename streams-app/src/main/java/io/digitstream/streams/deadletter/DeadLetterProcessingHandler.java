@@ -1,8 +1,10 @@
 package io.digitstream.streams.deadletter;
 
+import io.digitstream.streams.metrics.AppMetrics;
 import io.digitstream.streams.scoring.ScoringException;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
 import org.apache.kafka.streams.errors.ProcessingExceptionHandler;
 import org.apache.kafka.streams.processor.api.Record;
@@ -21,10 +23,12 @@ import org.slf4j.LoggerFactory;
 public final class DeadLetterProcessingHandler implements ProcessingExceptionHandler {
   private static final Logger log = LoggerFactory.getLogger(DeadLetterProcessingHandler.class);
   private String deadLetterTopic;
+  private Optional<AppMetrics> metrics = Optional.empty();
 
   @Override
   public void configure(Map<String, ?> configs) {
     deadLetterTopic = DeadLetters.topic(configs);
+    metrics = DeadLetters.metrics(configs);
   }
 
   @Override
@@ -45,6 +49,7 @@ public final class DeadLetterProcessingHandler implements ProcessingExceptionHan
         context.offset(),
         context.processorNodeId(),
         DeadLetters.reason(exception));
+    metrics.ifPresent(m -> m.deadLetter(AppMetrics.DeadLetterStage.PROCESSING));
     return Response.resume(
         List.of(
             DeadLetters.of(

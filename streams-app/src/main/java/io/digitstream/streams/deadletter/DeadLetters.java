@@ -1,10 +1,12 @@
 package io.digitstream.streams.deadletter;
 
 import io.digitstream.record.InvalidRecordException;
+import io.digitstream.streams.metrics.AppMetrics;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.header.Header;
@@ -48,6 +50,16 @@ public final class DeadLetters {
           "the dead-letter topic is required by the digitstream exception handlers");
     }
     return topic.toString();
+  }
+
+  /**
+   * The running application's metrics, handed over through the configuration; absent when a handler
+   * runs outside the application (tests, tools).
+   */
+  static Optional<AppMetrics> metrics(Map<String, ?> configs) {
+    return configs.get(AppMetrics.CONFIG_KEY) instanceof AppMetrics metrics
+        ? Optional.of(metrics)
+        : Optional.empty();
   }
 
   /** A dead letter for a record read from {@code topic}-{@code partition} at {@code offset}. */

@@ -3,6 +3,7 @@ package io.digitstream.streams.scoring;
 import io.digitstream.model.DigitClassifier;
 import io.digitstream.record.DigitImage;
 import io.digitstream.record.Prediction;
+import io.digitstream.streams.metrics.AppMetrics;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -51,23 +52,25 @@ public final class BatchScorer implements Processor<String, DigitImage, String, 
 
   private final Batching batching;
   private final ClassifierPool classifiers;
+  private final AppMetrics metrics;
   private final List<Slot> pending = new ArrayList<>();
   private ProcessorContext<String, Prediction> context;
   private KeyValueStore<Integer, PendingImage> store;
   private long oldestPendingSince = NOTHING_PENDING;
 
-  private BatchScorer(Batching batching, ClassifierPool classifiers) {
+  private BatchScorer(Batching batching, ClassifierPool classifiers, AppMetrics metrics) {
     this.batching = batching;
     this.classifiers = classifiers;
+    this.metrics = metrics;
   }
 
   /** Supplies one scorer per task, each connected to its own pending-images store. */
   public static ProcessorSupplier<String, DigitImage, String, Prediction> supplier(
-      Batching batching, ClassifierPool classifiers) {
+      Batching batching, ClassifierPool classifiers, AppMetrics metrics) {
     return new ProcessorSupplier<>() {
       @Override
       public Processor<String, DigitImage, String, Prediction> get() {
-        return new BatchScorer(batching, classifiers);
+        return new BatchScorer(batching, classifiers, metrics);
       }
 
       @Override
@@ -134,6 +137,7 @@ public final class BatchScorer implements Processor<String, DigitImage, String, 
     }
     DigitClassifier classifier;
     float[][] probabilities;
+    long started = System.nanoTime();
     try {
       classifier = classifiers.forCurrentThread();
       probabilities = classifier.output(input, n);
@@ -144,11 +148,13 @@ public final class BatchScorer implements Processor<String, DigitImage, String, 
     // The real clock: the context's time is cached per loop of the stream thread and can be
     // older than this batch's inference.
     long scoredAt = System.currentTimeMillis();
+    metrics.batchScored(n, System.nanoTime() - started);
     for (int i = 0; i < n; i++) {
       PendingImage image = pending.get(i).image();
       Prediction prediction =
           Prediction.fromProbabilities(
               image.id(), probabilities[i], classifier.version(), image.timestamp(), scoredAt);
+      metrics.predicted(prediction.digit(), image.timestamp(), scoredAt);
       context.forward(new Record<>(image.id(), prediction, image.timestamp()));
     }
     // Deleting after forwarding: under at-least-once a crash in between repeats, never loses.

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.digitstream.record.DigitImage;
 import io.digitstream.record.Prediction;
 import io.digitstream.streams.Fixtures;
+import io.digitstream.streams.metrics.AppMetrics;
 import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
@@ -35,7 +36,7 @@ class BatchScorerTest {
     store = BatchScorer.storeBuilder().withLoggingDisabled().withCachingDisabled().build();
     store.init(context.getStateStoreContext(), store);
     context.addStateStore(store);
-    scorer = BatchScorer.supplier(BATCHING, Fixtures.classifiers()).get();
+    scorer = BatchScorer.supplier(BATCHING, Fixtures.classifiers(), new AppMetrics()).get();
   }
 
   @Test

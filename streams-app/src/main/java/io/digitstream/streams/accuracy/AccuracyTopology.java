@@ -1,0 +1,68 @@
+package io.digitstream.streams.accuracy;
+
+import io.digitstream.record.DigitLabel;
+import io.digitstream.record.Prediction;
+import io.digitstream.streams.metrics.AppMetrics;
+import io.digitstream.topic.Topics;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.Repartitioned;
+
+/**
+ * The accuracy branch of the topology: predictions (straight from the scorer, not re-read from
+ * their topic) and labels are joined by image id, the pairs counted per task and time bucket, and
+ * the counts summed per model version into the cumulative, tumbling and hopping confusion matrices.
+ * See docs/architecture.md, section Rolling accuracy.
+ */
+public final class AccuracyTopology {
+  /**
+   * Name of the repartition step; its topic is {@code
+   * <application.id>-accuracy-deltas-repartition}.
+   */
+  public static final String DELTAS = "accuracy-deltas";
+
+  private final Topics topics;
+  private final AccuracySettings settings;
+  private final AppMetrics metrics;
+
+  public AccuracyTopology(Topics topics, AccuracySettings settings, AppMetrics metrics) {
+    this.topics = topics;
+    this.settings = settings;
+    this.metrics = metrics;
+  }
+
+  /** Adds the branch to {@code builder}, fed by {@code predictions}. */
+  public void attach(StreamsBuilder builder, KStream<String, Prediction> predictions) {
+    Topics.Topic<DigitLabel> labels = topics.labels();
+    Topics.Topic<AccuracyWindow> accuracy = AccuracyTopics.accuracy(topics.names());
+
+    KStream<String, JoinInput> truth =
+        builder.stream(
+                labels.name(),
+                Consumed.with(labels.keySerde(), labels.valueSerde()).withName("labels"))
+            // A label must sit on its image's partition to meet the prediction.
+            .processValues(LabelKeyCheck::new, Named.as("check-label-key"))
+            .mapValues(JoinInput.Labelled::new, Named.as("as-join-label"));
+    predictions
+        .<JoinInput>mapValues(JoinInput.Scored::new, Named.as("as-join-prediction"))
+        .merge(truth, Named.as("join-inputs"))
+        // Each prediction meets its image's label, whichever came first.
+        .process(LabelJoin.supplier(settings, metrics), Named.as("label-join"))
+        // Pairs become per-task deltas per model version and time bucket.
+        .process(PairCounter.supplier(settings), Named.as("count-pairs"))
+        // All deltas of a model version meet on one partition.
+        .repartition(
+            Repartitioned.<String, AccuracyDelta>as(DELTAS)
+                .withKeySerde(Serdes.String())
+                .withValueSerde(new AccuracyDelta.BinarySerde()))
+        // Deltas add up to the cumulative, tumbling and hopping matrices.
+        .process(AccuracyWindows.supplier(settings, metrics), Named.as("accuracy-windows"))
+        .to(
+            accuracy.name(),
+            Produced.with(accuracy.keySerde(), accuracy.valueSerde()).withName("accuracy"));
+  }
+}

@@ -1,0 +1,62 @@
+package io.digitstream.streams.accuracy;
+
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import io.digitstream.accuracy.ConfusionMatrix;
+import io.digitstream.record.InvalidRecordException;
+import java.util.Objects;
+
+/**
+ * The confusion matrix of one model version over one window of image time: the value of the
+ * accuracy topic, of the accuracy stores and of the REST answers (see docs/records.md).
+ *
+ * @param modelVersion the model version that made the predictions
+ * @param kind tumbling, hopping or cumulative
+ * @param windowStart start of the window, epoch ms, inclusive; for the cumulative view the start of
+ *     the earliest time bucket counted
+ * @param windowEnd end of the window, epoch ms, exclusive; for the cumulative view the end of the
+ *     latest time bucket counted
+ * @param matrix the counts (rows = true digit, columns = predicted digit) and derived figures
+ */
+@JsonPropertyOrder({"modelVersion", "kind", "windowStart", "windowEnd", "matrix"})
+public record AccuracyWindow(
+    String modelVersion,
+    WindowKind kind,
+    long windowStart,
+    long windowEnd,
+    ConfusionMatrix matrix) {
+
+  /** Separates the parts of a record key: model versions are hex hashes, never contain it. */
+  public static final char KEY_SEPARATOR = '|';
+
+  public AccuracyWindow {
+    if (modelVersion == null || modelVersion.isBlank()) {
+      throw new InvalidRecordException("modelVersion is missing");
+    }
+    if (kind == null) {
+      throw new InvalidRecordException("kind is missing");
+    }
+    if (windowEnd < windowStart) {
+      throw new InvalidRecordException(
+          "windowEnd " + windowEnd + " is before windowStart " + windowStart);
+    }
+    Objects.requireNonNull(matrix, "matrix");
+  }
+
+  /**
+   * The record key on the accuracy topic: {@code <modelVersion>|cumulative} for the cumulative
+   * view, {@code <modelVersion>|<kind>|<windowStart>} for a window. One key per window, so a
+   * compacted topic keeps each window's latest result.
+   */
+  public String key() {
+    return kind == WindowKind.CUMULATIVE
+        ? modelVersion + KEY_SEPARATOR + kind.label()
+        : modelVersion + KEY_SEPARATOR + kind.label() + KEY_SEPARATOR + windowStart;
+  }
+
+  /** This window with {@code delta} added, widened to cover {@code [from, to)} if cumulative. */
+  AccuracyWindow plus(ConfusionMatrix delta, long from, long to) {
+    long start = kind == WindowKind.CUMULATIVE ? Math.min(windowStart, from) : windowStart;
+    long end = kind == WindowKind.CUMULATIVE ? Math.max(windowEnd, to) : windowEnd;
+    return new AccuracyWindow(modelVersion, kind, start, end, matrix.plus(delta));
+  }
+}

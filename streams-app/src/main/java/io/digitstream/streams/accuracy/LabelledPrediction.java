@@ -1,0 +1,13 @@
+package io.digitstream.streams.accuracy;
+
+/**
+ * A prediction together with the true digit of its image: one cell of a confusion matrix.
+ *
+ * @param id the image id
+ * @param modelVersion the version of the model that made the prediction
+ * @param truth the label's digit
+ * @param predicted the prediction's digit
+ * @param imageTimestamp the image's timestamp, which decides the windows the pair counts in
+ */
+public record LabelledPrediction(
+    String id, String modelVersion, int truth, int predicted, long imageTimestamp) {}

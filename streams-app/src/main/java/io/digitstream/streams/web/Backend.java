@@ -1,0 +1,32 @@
+package io.digitstream.streams.web;
+
+import io.digitstream.streams.accuracy.AccuracyWindow;
+import io.digitstream.streams.accuracy.VersionSummary;
+import io.digitstream.streams.accuracy.WindowKind;
+import io.digitstream.streams.metrics.InstanceStats;
+import java.util.List;
+import java.util.Optional;
+import org.apache.kafka.streams.KafkaStreams;
+
+/**
+ * What the REST server serves, implemented by the running application. {@code localOnly} marks a
+ * request forwarded by another instance: answer from this instance's state, never forward again.
+ */
+public interface Backend {
+  KafkaStreams.State state();
+
+  Summary summary();
+
+  List<String> versions(boolean localOnly);
+
+  Optional<VersionSummary> version(String modelVersion, boolean localOnly);
+
+  Optional<AccuracyWindow> cumulative(String modelVersion, boolean localOnly);
+
+  List<AccuracyWindow> windows(String modelVersion, WindowKind kind, int limit, boolean localOnly);
+
+  InstanceStats localStats();
+
+  /** Every metric in the Prometheus text format. */
+  String prometheus();
+}

@@ -1,0 +1,297 @@
+package io.digitstream.streams.web;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.digitstream.record.Json;
+import io.digitstream.streams.accuracy.AccuracyQueries;
+import io.digitstream.streams.accuracy.Peers;
+import io.digitstream.streams.accuracy.QueryUnavailableException;
+import io.digitstream.streams.accuracy.WindowKind;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.streams.KafkaStreams;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The application's HTTP server, on the JDK's built-in server: the accuracy page, the REST API,
+ * health and readiness, and the Prometheus endpoint. See docs/accuracy.md for every endpoint.
+ */
+public final class WebServer implements AutoCloseable {
+  /** Most windows one request may ask for. */
+  public static final int MAX_LIMIT = 1000;
+
+  private static final Logger log = LoggerFactory.getLogger(WebServer.class);
+  private static final String STATIC = "/io/digitstream/streams/web/";
+  private static final Map<String, String> PAGES =
+      Map.of(
+          "/", "index.html",
+          "/index.html", "index.html",
+          "/app.js", "app.js",
+          "/app.css", "app.css");
+  private static final String JSON = "application/json; charset=utf-8";
+  private static final String PROMETHEUS = "text/plain; version=0.0.4; charset=utf-8";
+
+  private final HttpServer server;
+  private final ExecutorService executor;
+  private final Backend backend;
+
+  private WebServer(HttpServer server, ExecutorService executor, Backend backend) {
+    this.server = server;
+    this.executor = executor;
+    this.backend = backend;
+  }
+
+  /** Binds {@code settings}' address and starts serving. */
+  public static WebServer start(HttpSettings settings, Backend backend) {
+    HttpServer server;
+    try {
+      server = HttpServer.create(new InetSocketAddress(settings.host(), settings.port()), 64);
+    } catch (IOException | RuntimeException e) {
+      throw new HttpBindException(
+          "Cannot listen on "
+              + settings.host()
+              + ":"
+              + settings.port()
+              + " ("
+              + HttpSettings.HOST
+              + ", "
+              + HttpSettings.PORT
+              + "; 0 picks a free port): "
+              + e.getMessage(),
+          e);
+    }
+    AtomicInteger threads = new AtomicInteger();
+    // A few threads: a forwarded request waits for another instance, which must not block all.
+    ExecutorService executor =
+        Executors.newFixedThreadPool(
+            4,
+            r -> {
+              Thread t = new Thread(r, "digitstream-http-" + threads.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
+    WebServer web = new WebServer(server, executor, backend);
+    server.createContext("/", web::handle);
+    server.setExecutor(executor);
+    server.start();
+    log.info("Accuracy page and REST API at {}", web.url());
+    return web;
+  }
+
+  /** The bound address (the real port when 0 was asked for). */
+  public InetSocketAddress address() {
+    return server.getAddress();
+  }
+
+  /** The page's URL, e.g. {@code http://127.0.0.1:8080/}. */
+  public URI url() {
+    InetSocketAddress a = address();
+    String host = a.getAddress().isAnyLocalAddress() ? "127.0.0.1" : a.getHostString();
+    return URI.create(
+        "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort() + "/");
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+    executor.shutdownNow();
+  }
+
+  private void handle(HttpExchange exchange) throws IOException {
+    try {
+      if (!"GET".equals(exchange.getRequestMethod())) {
+        exchange.getResponseHeaders().set("Allow", "GET");
+        error(exchange, 405, "only GET is supported");
+        return;
+      }
+      route(exchange);
+    } catch (QueryUnavailableException e) {
+      error(exchange, 503, e.getMessage());
+    } catch (BadRequest e) {
+      error(exchange, 400, e.getMessage());
+    } catch (RuntimeException e) {
+      log.warn("Request {} failed", exchange.getRequestURI(), e);
+      error(exchange, 500, e.getClass().getSimpleName() + ": " + e.getMessage());
+    } finally {
+      exchange.close();
+    }
+  }
+
+  private void route(HttpExchange exchange) throws IOException {
+    String path = exchange.getRequestURI().getPath();
+    boolean local =
+        "true".equalsIgnoreCase(exchange.getRequestHeaders().getFirst(Peers.LOCAL_HEADER));
+    if (PAGES.containsKey(path)) {
+      page(exchange, PAGES.get(path));
+      return;
+    }
+    switch (path) {
+      case "/health" -> health(exchange);
+      case "/ready" -> ready(exchange);
+      case "/metrics" ->
+          send(exchange, 200, PROMETHEUS, backend.prometheus().getBytes(StandardCharsets.UTF_8));
+      case "/api/summary" -> json(exchange, 200, backend.summary());
+      case "/api/accuracy", "/api/accuracy/" ->
+          json(exchange, 200, new AccuracyQueries.VersionList(backend.versions(local)));
+      case "/internal/stats" -> json(exchange, 200, backend.localStats());
+      default -> {
+        if (path.startsWith("/api/accuracy/")) {
+          accuracy(exchange, path.substring("/api/accuracy/".length()), local);
+        } else {
+          error(exchange, 404, "no such page: " + path);
+        }
+      }
+    }
+  }
+
+  private void accuracy(HttpExchange exchange, String rest, boolean local) throws IOException {
+    String[] parts = rest.split("/", -1);
+    String version = URLDecoder.decode(parts[0], StandardCharsets.UTF_8);
+    if (version.isBlank() || parts.length > 2) {
+      error(exchange, 404, "no such page: /api/accuracy/" + rest);
+      return;
+    }
+    String what = parts.length == 2 ? parts[1] : "";
+    switch (what) {
+      case "" -> found(exchange, backend.version(version, local), version);
+      case "cumulative" -> found(exchange, backend.cumulative(version, local), version);
+      case "windows" -> {
+        Map<String, String> query = query(exchange.getRequestURI());
+        WindowKind kind;
+        try {
+          kind = WindowKind.parse(query.getOrDefault("kind", "tumbling"));
+        } catch (IllegalArgumentException e) {
+          throw new BadRequest(e.getMessage());
+        }
+        int limit = limit(query.getOrDefault("limit", "10"));
+        json(
+            exchange,
+            200,
+            new AccuracyQueries.WindowList(
+                version, kind, backend.windows(version, kind, limit, local)));
+      }
+      default -> error(exchange, 404, "no such page: /api/accuracy/" + rest);
+    }
+  }
+
+  private void found(HttpExchange exchange, Optional<?> value, String version) throws IOException {
+    if (value.isPresent()) {
+      json(exchange, 200, value.get());
+    } else {
+      error(exchange, 404, "no pairs counted yet for model version '" + version + "'");
+    }
+  }
+
+  private void health(HttpExchange exchange) throws IOException {
+    KafkaStreams.State state = backend.state();
+    boolean alive =
+        state != KafkaStreams.State.ERROR
+            && state != KafkaStreams.State.NOT_RUNNING
+            && state != KafkaStreams.State.PENDING_ERROR
+            && state != KafkaStreams.State.PENDING_SHUTDOWN;
+    json(exchange, alive ? 200 : 503, status(alive ? "UP" : "DOWN", state));
+  }
+
+  private void ready(HttpExchange exchange) throws IOException {
+    KafkaStreams.State state = backend.state();
+    boolean ready = state == KafkaStreams.State.RUNNING;
+    json(exchange, ready ? 200 : 503, status(ready ? "READY" : "NOT_READY", state));
+  }
+
+  private static Map<String, String> status(String status, KafkaStreams.State state) {
+    Map<String, String> body = new LinkedHashMap<>();
+    body.put("status", status);
+    body.put("state", state.name());
+    return body;
+  }
+
+  private static int limit(String raw) {
+    try {
+      int limit = Integer.parseInt(raw);
+      if (limit >= 1 && limit <= MAX_LIMIT) {
+        return limit;
+      }
+    } catch (NumberFormatException e) {
+      // Reported below with the accepted range.
+    }
+    throw new BadRequest(
+        "limit must be an integer between 1 and " + MAX_LIMIT + ", got '" + raw + "'");
+  }
+
+  private static Map<String, String> query(URI uri) {
+    Map<String, String> out = new LinkedHashMap<>();
+    String raw = uri.getRawQuery();
+    if (raw == null) {
+      return out;
+    }
+    for (String pair : raw.split("&")) {
+      int eq = pair.indexOf('=');
+      String key = eq < 0 ? pair : pair.substring(0, eq);
+      String value = eq < 0 ? "" : pair.substring(eq + 1);
+      out.put(
+          URLDecoder.decode(key, StandardCharsets.UTF_8),
+          URLDecoder.decode(value, StandardCharsets.UTF_8));
+    }
+    return out;
+  }
+
+  private static void page(HttpExchange exchange, String name) throws IOException {
+    byte[] body;
+    try (InputStream in = WebServer.class.getResourceAsStream(STATIC + name)) {
+      if (in == null) {
+        throw new IllegalStateException("resource " + STATIC + name + " is missing from the build");
+      }
+      body = in.readAllBytes();
+    }
+    String type =
+        name.endsWith(".html")
+            ? "text/html; charset=utf-8"
+            : name.endsWith(".js") ? "text/javascript; charset=utf-8" : "text/css; charset=utf-8";
+    send(exchange, 200, type, body);
+  }
+
+  private static void json(HttpExchange exchange, int status, Object value) throws IOException {
+    byte[] body;
+    try {
+      body = Json.MAPPER.writeValueAsBytes(value);
+    } catch (JsonProcessingException e) {
+      throw new UncheckedIOException(e);
+    }
+    send(exchange, status, JSON, body);
+  }
+
+  private static void error(HttpExchange exchange, int status, String message) throws IOException {
+    json(exchange, status, Map.of("error", message == null ? "" : message));
+  }
+
+  private static void send(HttpExchange exchange, int status, String type, byte[] body)
+      throws IOException {
+    exchange.getResponseHeaders().set("Content-Type", type);
+    exchange.getResponseHeaders().set("Cache-Control", "no-store");
+    exchange.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
+    exchange.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
+    try (OutputStream out = exchange.getResponseBody()) {
+      out.write(body);
+    }
+  }
+
+  private static final class BadRequest extends RuntimeException {
+    BadRequest(String message) {
+      super(message);
+    }
+  }
+}

@@ -1,0 +1,205 @@
+package io.digitstream.streams.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.digitstream.record.Json;
+import io.digitstream.streams.StreamsSettings;
+import io.digitstream.streams.accuracy.AccuracyQueries;
+import io.digitstream.streams.accuracy.AccuracyWindow;
+import io.digitstream.streams.accuracy.Peers;
+import io.digitstream.streams.accuracy.WindowKind;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.streams.KafkaStreams;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The REST server over a fake backend: routes, status codes, formats, binding. */
+class WebServerTest {
+  private final HttpClient http = HttpClient.newHttpClient();
+  private FakeBackend backend;
+  private WebServer server;
+  private URI url;
+
+  @BeforeEach
+  void start() {
+    backend = new FakeBackend();
+    server = WebServer.start(new HttpSettings("127.0.0.1", 0), backend);
+    url = server.url();
+  }
+
+  @AfterEach
+  void stop() {
+    server.close();
+    backend.metrics.close();
+  }
+
+  @Test
+  void bindsTheLoopbackAddressUnlessConfiguredOtherwise() {
+    HttpSettings defaults = StreamsSettings.load(null, Map.of(), Map.of()).http();
+    assertThat(defaults.host()).isEqualTo("127.0.0.1");
+    assertThat(defaults.port()).isEqualTo(8080);
+
+    try (WebServer onDefaults =
+        WebServer.start(new HttpSettings(defaults.host(), 0), new FakeBackend())) {
+      assertThat(onDefaults.address().getAddress().isLoopbackAddress()).isTrue();
+      assertThat(onDefaults.address().getPort()).isPositive();
+    }
+  }
+
+  @Test
+  void failsWithTheAddressAndTheKeysWhenThePortIsTaken() {
+    HttpSettings taken = new HttpSettings("127.0.0.1", server.address().getPort());
+    assertThatThrownBy(() -> WebServer.start(taken, backend))
+        .isInstanceOf(HttpBindException.class)
+        .hasMessageContaining("127.0.0.1:" + taken.port())
+        .hasMessageContaining("digitstream.http.port");
+  }
+
+  @Test
+  void reportsHealthAndReadinessFromTheKafkaStreamsState() throws Exception {
+    assertThat(get("/health").statusCode()).isEqualTo(200);
+    assertThat(get("/ready").statusCode()).isEqualTo(200);
+
+    backend.state = KafkaStreams.State.REBALANCING;
+    assertThat(get("/health").statusCode()).isEqualTo(200);
+    HttpResponse<String> notReady = get("/ready");
+    assertThat(notReady.statusCode()).isEqualTo(503);
+    assertThat(notReady.body()).isEqualTo("{\"status\":\"NOT_READY\",\"state\":\"REBALANCING\"}");
+
+    backend.state = KafkaStreams.State.ERROR;
+    assertThat(get("/health").statusCode()).isEqualTo(503);
+  }
+
+  @Test
+  void answersTheCumulativeMatrixOfAVersionAsDocumented() throws Exception {
+    HttpResponse<String> response = get("/api/accuracy/" + FakeBackend.VERSION + "/cumulative");
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.headers().firstValue("Content-Type"))
+        .hasValue("application/json; charset=utf-8");
+    AccuracyWindow window = Json.MAPPER.readValue(response.body(), AccuracyWindow.class);
+    assertThat(window.matrix()).isEqualTo(FakeBackend.matrix());
+    assertThat(response.body())
+        .startsWith(
+            "{\"modelVersion\":\"3f9a1c0d2b7e\",\"kind\":\"cumulative\",\"windowStart\":"
+                + FakeBackend.T0)
+        .contains("\"matrix\":{\"count\":")
+        .contains("\"precision\":[")
+        .contains("\"recall\":[");
+    assertThat(backend.localFlags).containsExactly(false);
+  }
+
+  @Test
+  void answersTheNewestWindowsOfAKind() throws Exception {
+    AccuracyQueries.WindowList list =
+        Json.MAPPER.readValue(
+            get("/api/accuracy/" + FakeBackend.VERSION + "/windows?kind=hopping&limit=3").body(),
+            AccuracyQueries.WindowList.class);
+
+    assertThat(list.kind()).isEqualTo(WindowKind.HOPPING);
+    assertThat(list.windows()).hasSize(3);
+  }
+
+  @Test
+  void answersFromLocalStateOnlyWhenAnotherInstanceForwardedTheRequest() throws Exception {
+    HttpResponse<String> response =
+        http.send(
+            HttpRequest.newBuilder(url.resolve("/api/accuracy"))
+                .header(Peers.LOCAL_HEADER, "true")
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+
+    assertThat(response.body()).isEqualTo("{\"versions\":[\"3f9a1c0d2b7e\"]}");
+    assertThat(backend.localFlags).containsExactly(true);
+  }
+
+  @Test
+  void refusesBadRequestsWithAReason() throws Exception {
+    assertThat(get("/api/accuracy/nope/cumulative").statusCode()).isEqualTo(404);
+    assertThat(get("/api/accuracy/nope/cumulative").body())
+        .isEqualTo("{\"error\":\"no pairs counted yet for model version 'nope'\"}");
+    assertThat(get("/api/accuracy/" + FakeBackend.VERSION + "/windows?kind=weekly").body())
+        .contains("unknown window kind 'weekly'");
+    assertThat(get("/api/accuracy/" + FakeBackend.VERSION + "/windows?limit=0").statusCode())
+        .isEqualTo(400);
+    assertThat(get("/nowhere").statusCode()).isEqualTo(404);
+    HttpResponse<String> post =
+        http.send(
+            HttpRequest.newBuilder(url.resolve("/api/summary"))
+                .POST(HttpRequest.BodyPublishers.ofString("{}"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(post.statusCode()).isEqualTo(405);
+    assertThat(post.headers().firstValue("Allow")).hasValue("GET");
+  }
+
+  @Test
+  void answers503WhileTheStateIsBeingRebalanced() throws Exception {
+    backend.unavailable = true;
+
+    HttpResponse<String> response = get("/api/summary");
+
+    assertThat(response.statusCode()).isEqualTo(503);
+    assertThat(response.body()).contains("rebalance in progress");
+  }
+
+  @Test
+  void servesThePageWithItsScriptAndStyleFromTheApplication() throws Exception {
+    HttpResponse<String> page = get("/");
+    assertThat(page.statusCode()).isEqualTo(200);
+    assertThat(page.headers().firstValue("Content-Type")).hasValue("text/html; charset=utf-8");
+    assertThat(page.body())
+        .contains("<script src=\"app.js\"></script>")
+        .doesNotContain("http://", "https://");
+    assertThat(get("/app.js").body()).contains("api/summary");
+    assertThat(get("/app.css").statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void exportsOurMetersAndTheirDocumentedNamesInThePrometheusFormat() throws Exception {
+    backend.metrics.batchScored(32, 25_000_000);
+    backend.metrics.predicted(7, 1_000, 1_040);
+
+    HttpResponse<String> response = get("/metrics");
+
+    assertThat(response.headers().firstValue("Content-Type"))
+        .hasValue("text/plain; version=0.0.4; charset=utf-8");
+    assertThat(response.body())
+        .contains("digitstream_images_scored_total 32.0")
+        .contains("digitstream_predictions_total{digit=\"7\"} 1.0")
+        .contains("digitstream_dead_letters_total{stage=\"deserialization\"}")
+        .contains("digitstream_join_labels_total{outcome=\"late\"}")
+        .contains("digitstream_join_predictions_total{outcome=\"unlabelled\"}")
+        .contains("digitstream_batch_size_bucket")
+        .contains("digitstream_scoring_latency_seconds_bucket")
+        .contains("digitstream_end_to_end_latency_seconds_bucket");
+  }
+
+  @Test
+  void summarisesEverythingThePageNeedsInOneAnswer() throws Exception {
+    Summary summary = Json.MAPPER.readValue(get("/api/summary").body(), Summary.class);
+
+    assertThat(summary.versions())
+        .singleElement()
+        .satisfies(
+            v -> {
+              assertThat(v.cumulative().matrix()).isEqualTo(FakeBackend.matrix());
+              assertThat(v.rollingHistory()).hasSize(2);
+            });
+    assertThat(summary.instances()).hasSize(1);
+    assertThat(summary.problems()).isEqualTo(List.of());
+  }
+
+  private HttpResponse<String> get(String path) throws Exception {
+    return http.send(
+        HttpRequest.newBuilder(url.resolve(path)).GET().build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+}
