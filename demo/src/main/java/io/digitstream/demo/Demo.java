@@ -1,0 +1,322 @@
+package io.digitstream.demo;
+
+import io.digitstream.accuracy.ConfusionMatrix;
+import io.digitstream.broker.EmbeddedKafkaBroker;
+import io.digitstream.image.MnistDataset;
+import io.digitstream.model.ModelBundle;
+import io.digitstream.producer.DigitPublisher;
+import io.digitstream.producer.Progress;
+import io.digitstream.producer.PublishListener;
+import io.digitstream.producer.PublishSummary;
+import io.digitstream.producer.source.IdxSource;
+import io.digitstream.producer.source.Selection;
+import io.digitstream.streams.ScoringService;
+import io.digitstream.streams.StreamsSettings;
+import io.digitstream.streams.accuracy.VersionSummary;
+import io.digitstream.streams.web.Summary;
+import io.digitstream.topic.TopicNames;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The whole pipeline in one process: a real single-node Kafka broker, the streams app, and the
+ * MNIST test set published with its labels. Prints progress and rolling accuracy while it runs and
+ * a summary at the end; {@link #run()} returns it so tests can check it.
+ */
+public final class Demo {
+  /** What the demo needs to know; see {@link DemoCommand} for the flags. */
+  public record Options(
+      Path data,
+      Path model,
+      int images,
+      double rate,
+      Duration labelDelay,
+      int brokerPort,
+      int httpPort,
+      int partitions,
+      int threads,
+      boolean keepRunning,
+      Duration progressEvery) {}
+
+  /** The outcome: what was sent, scored and counted, and the app's cumulative accuracy. */
+  public record Result(
+      String modelVersion,
+      long imagesSent,
+      long labelsSent,
+      long imagesScored,
+      long deadLetters,
+      ConfusionMatrix cumulative,
+      Double modelTestAccuracy,
+      double seconds,
+      boolean complete) {}
+
+  private final Options options;
+  private final PrintStream out;
+  private final AtomicBoolean stopRequested = new AtomicBoolean();
+  private volatile DigitPublisher publisher;
+
+  public Demo(Options options, PrintStream out) {
+    this.options = options;
+    this.out = out;
+  }
+
+  /** Asks a running demo to stop publishing and finish with its summary (e.g. on Ctrl-C). */
+  public void requestStop() {
+    stopRequested.set(true);
+    DigitPublisher p = publisher;
+    if (p != null) {
+      p.stop();
+    }
+  }
+
+  public Result run() throws Exception {
+    long started = System.nanoTime();
+    ModelBundle bundle = ModelBundle.open(options.model());
+    MnistDataset.load(options.data(), MnistDataset.Split.TEST); // fail early with the file named
+    Path work = Files.createTempDirectory("digitstream-demo");
+    TopicNames names = TopicNames.defaults();
+    EmbeddedKafkaBroker.Builder brokerBuilder =
+        EmbeddedKafkaBroker.builder().port(options.brokerPort());
+    if (options.keepRunning()) {
+      brokerBuilder.dataDirectory(Path.of("data", "demo-broker"));
+    }
+    try (EmbeddedKafkaBroker broker = brokerBuilder.build().start()) {
+      out.printf("Kafka broker (KRaft, embedded) ready at %s%n", broker.bootstrapServers());
+      Map<String, Integer> topics = new HashMap<>();
+      for (String topic : names.byRole().values()) {
+        topics.put(topic, options.partitions());
+      }
+      broker.createTopics(topics);
+
+      Map<String, String> overrides = new HashMap<>();
+      overrides.put("bootstrap.servers", broker.bootstrapServers());
+      overrides.put(StreamsSettings.MODEL, options.model().toString());
+      overrides.put("num.stream.threads", String.valueOf(options.threads()));
+      overrides.put("state.dir", work.resolve("streams-state").toString());
+      overrides.put("digitstream.http.port", String.valueOf(options.httpPort()));
+      overrides.put(StreamsSettings.TOPICS_PARTITIONS, String.valueOf(options.partitions()));
+      try (ScoringService service =
+          new ScoringService(StreamsSettings.load(null, Map.of(), overrides))) {
+        service.start();
+        if (!service.awaitRunning(Duration.ofSeconds(60))) {
+          throw new IllegalStateException(
+              "the streams app did not reach RUNNING within 60 s: " + service.state());
+        }
+        service
+            .url()
+            .ifPresent(
+                u ->
+                    out.printf(
+                        "Live accuracy page: %s  (or ./digitstream watch --url %s)%n", u, u));
+        out.printf(
+            "Model %s (%s, %.2f %% on the MNIST test set); streaming %,d test images at %s%n",
+            bundle.version(),
+            bundle.metadata().architecture(),
+            100 * orNaN(bundle.metadata().testAccuracy()),
+            options.images(),
+            options.rate() > 0
+                ? String.format(Locale.ROOT, "%.0f images/s", options.rate())
+                : "full speed");
+
+        PublishSummary published = publish(broker.bootstrapServers(), service);
+        out.println(published.toText(5).strip());
+        boolean complete = awaitAllCounted(service, published);
+        Result result = result(service, bundle, published, complete, started);
+        printSummary(result);
+        if (options.keepRunning() && !stopRequested.get()) {
+          out.printf(
+              "%nStill running (--keep-running): Kafka at %s, page at %s. Ctrl-C stops.%n",
+              broker.bootstrapServers(), service.url().map(Object::toString).orElse("-"));
+          while (!stopRequested.get()) {
+            Thread.sleep(200);
+          }
+        }
+        out.println("Shutting down ...");
+        return result;
+      }
+    } finally {
+      deleteQuietly(work);
+    }
+  }
+
+  private PublishSummary publish(String bootstrap, ScoringService service) throws IOException {
+    DigitPublisher.Builder builder =
+        DigitPublisher.builder()
+            .bootstrapServers(bootstrap)
+            .rate(options.rate())
+            .labelDelay(options.labelDelay());
+    builder.setting("digitstream.topics.partitions", String.valueOf(options.partitions()));
+    try (DigitPublisher p = builder.build()) {
+      publisher = p;
+      if (stopRequested.get()) {
+        p.stop();
+      }
+      long[] lastPrint = {0};
+      PublishListener listener =
+          new PublishListener() {
+            @Override
+            public void progress(Progress progress) {
+              long now = System.nanoTime();
+              if (now - lastPrint[0] >= options.progressEvery().toNanos() || progress.finished()) {
+                lastPrint[0] = now;
+                printProgress(progress, service);
+              }
+            }
+          };
+      return p.publish(
+          IdxSource.mnist(
+              options.data(),
+              MnistDataset.Split.TEST,
+              new Selection(0, options.images(), false, 0)),
+          listener);
+    } finally {
+      publisher = null;
+    }
+  }
+
+  private void printProgress(Progress progress, ScoringService service) {
+    Summary summary = service.summary();
+    String accuracy =
+        latest(summary)
+            .map(
+                v ->
+                    String.format(
+                        Locale.ROOT,
+                        "rolling accuracy %.4f, cumulative %.4f (%,d labelled)",
+                        v.rolling() == null ? Double.NaN : v.rolling().matrix().accuracy(),
+                        v.cumulative().matrix().accuracy(),
+                        v.cumulative().matrix().count()))
+            .orElse("no labelled predictions yet");
+    out.printf(
+        Locale.ROOT,
+        "sent %,6d/%,d  scored %,6d  %s  %,.0f images/s%n",
+        progress.imagesSent(),
+        progress.total(),
+        summary.total().imagesScored(),
+        accuracy,
+        summary.total().imagesPerSecond());
+  }
+
+  /**
+   * Waits until every sent image is scored and every label counted: at most two minutes, or ten
+   * seconds once a stop was requested.
+   */
+  private boolean awaitAllCounted(ScoringService service, PublishSummary published)
+      throws InterruptedException {
+    long begin = System.nanoTime();
+    long stoppedAt = -1;
+    long lastPrint = begin;
+    while (true) {
+      Summary s = service.summary();
+      long scored = s.total().imagesScored() + s.total().deadLetters();
+      long counted = latest(s).map(v -> v.cumulative().matrix().count()).orElse(0L);
+      if (scored >= published.imagesSent() && counted >= published.labelsSent()) {
+        return true;
+      }
+      long now = System.nanoTime();
+      if (stoppedAt < 0 && stopRequested.get()) {
+        stoppedAt = now;
+      }
+      boolean timedOut =
+          now - begin > Duration.ofSeconds(120).toNanos()
+              || (stoppedAt >= 0 && now - stoppedAt > Duration.ofSeconds(10).toNanos());
+      if (timedOut) {
+        return false;
+      }
+      if (now - lastPrint > options.progressEvery().toNanos()) {
+        lastPrint = now;
+        out.printf(
+            Locale.ROOT,
+            "waiting for the pipeline: scored %,d of %,d, counted %,d of %,d labels%n",
+            scored,
+            published.imagesSent(),
+            counted,
+            published.labelsSent());
+      }
+      Thread.sleep(100);
+    }
+  }
+
+  private Result result(
+      ScoringService service,
+      ModelBundle bundle,
+      PublishSummary published,
+      boolean complete,
+      long started) {
+    Summary s = service.summary();
+    ConfusionMatrix cumulative =
+        s.versions().stream()
+            .filter(v -> v.modelVersion().equals(bundle.version()))
+            .map(v -> v.cumulative().matrix())
+            .findFirst()
+            .orElse(ConfusionMatrix.empty());
+    return new Result(
+        bundle.version(),
+        published.imagesSent(),
+        published.labelsSent(),
+        s.total().imagesScored(),
+        s.total().deadLetters(),
+        cumulative,
+        bundle.metadata().testAccuracy(),
+        (System.nanoTime() - started) / 1e9,
+        complete);
+  }
+
+  private void printSummary(Result r) {
+    out.println();
+    out.println("Summary");
+    out.printf(
+        Locale.ROOT,
+        "  images sent %,d, labels sent %,d, images scored %,d, dead letters %,d, %.1f s%n",
+        r.imagesSent(),
+        r.labelsSent(),
+        r.imagesScored(),
+        r.deadLetters(),
+        r.seconds());
+    out.printf(
+        Locale.ROOT,
+        "  cumulative accuracy of model %s: %.4f (%,d of %,d labelled images)%n",
+        r.modelVersion(),
+        r.cumulative().accuracy(),
+        r.cumulative().correct(),
+        r.cumulative().count());
+    if (r.cumulative().count() == 10_000 && r.modelTestAccuracy() != null) {
+      boolean same = Math.abs(r.cumulative().accuracy() - r.modelTestAccuracy()) < 1e-9;
+      out.printf(
+          Locale.ROOT,
+          "  ./digitstream evaluate on the same 10,000 images: %.4f -> %s%n",
+          r.modelTestAccuracy(),
+          same ? "identical" : "DIFFERENT");
+    }
+    if (!r.complete()) {
+      out.println("  (stopped before every image was scored and counted)");
+    }
+    out.println();
+    out.print(r.cumulative().toText());
+  }
+
+  private static Optional<VersionSummary> latest(Summary s) {
+    return s.versions().stream()
+        .max(java.util.Comparator.comparingLong(v -> v.cumulative().matrix().count()));
+  }
+
+  private static double orNaN(Double d) {
+    return d == null ? Double.NaN : d;
+  }
+
+  private static void deleteQuietly(Path dir) {
+    try (var walk = Files.walk(dir)) {
+      walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (java.io.IOException e) {
+      // A temp directory left behind is harmless.
+    }
+  }
+}

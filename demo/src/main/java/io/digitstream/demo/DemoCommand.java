@@ -1,0 +1,112 @@
+package io.digitstream.demo;
+
+import io.digitstream.producer.DurationConverter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import sun.misc.Signal;
+
+/** {@code digitstream demo}: everything on one machine, one command. */
+@Command(
+    name = "demo",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Start a real single-node Kafka broker (KRaft, embedded), the streams app and its live page,",
+      "then stream the MNIST test images with their labels and show the rolling accuracy.",
+      "Ctrl-C stops early and still prints the summary."
+    })
+public final class DemoCommand implements Callable<Integer> {
+  @Option(
+      names = "--images",
+      defaultValue = "10000",
+      description = "MNIST test images to stream, 1-10000 (default ${DEFAULT-VALUE}).")
+  int images;
+
+  @Option(
+      names = "--rate",
+      defaultValue = "500",
+      description = "Images per second; 0 = as fast as possible (default ${DEFAULT-VALUE}).")
+  double rate;
+
+  @Option(
+      names = "--label-delay",
+      defaultValue = "1s",
+      converter = DurationConverter.class,
+      description =
+          "How long each label follows its image, e.g. 500ms, 5s (default ${DEFAULT-VALUE}).")
+  Duration labelDelay;
+
+  @Option(
+      names = "--model",
+      defaultValue = "models/default",
+      description = "Model bundle (default ${DEFAULT-VALUE}).")
+  Path model;
+
+  @Option(
+      names = "--data",
+      defaultValue = "data/mnist",
+      description = "MNIST directory (default ${DEFAULT-VALUE}).")
+  Path data;
+
+  @Option(
+      names = "--kafka-port",
+      defaultValue = "9092",
+      description = "Broker port; 0 = any free port (default ${DEFAULT-VALUE}).")
+  int kafkaPort;
+
+  @Option(
+      names = "--http-port",
+      defaultValue = "8080",
+      description =
+          "Port of the live page and REST API; 0 = any free port (default ${DEFAULT-VALUE}).")
+  int httpPort;
+
+  @Option(
+      names = "--partitions",
+      defaultValue = "4",
+      description = "Partitions per topic (default ${DEFAULT-VALUE}).")
+  int partitions;
+
+  @Option(
+      names = "--threads",
+      defaultValue = "2",
+      description = "Stream threads, one network each (default ${DEFAULT-VALUE}).")
+  int threads;
+
+  @Option(
+      names = "--keep-running",
+      description = "Leave the broker and the app up after streaming, until Ctrl-C.")
+  boolean keepRunning;
+
+  @Override
+  public Integer call() throws Exception {
+    if (images < 1 || images > 10_000) {
+      throw new IllegalArgumentException("--images must be between 1 and 10000, got " + images);
+    }
+    if (rate < 0) {
+      throw new IllegalArgumentException("--rate must be 0 or more, got " + rate);
+    }
+    Demo demo =
+        new Demo(
+            new Demo.Options(
+                data,
+                model,
+                images,
+                rate,
+                labelDelay,
+                kafkaPort,
+                httpPort,
+                partitions,
+                threads,
+                keepRunning,
+                Duration.ofSeconds(2)),
+            System.out);
+    // Handle Ctrl-C ourselves: stop publishing, print the summary, close everything, exit 0.
+    Signal.handle(new Signal("INT"), s -> demo.requestStop());
+    Signal.handle(new Signal("TERM"), s -> demo.requestStop());
+    Demo.Result result = demo.run();
+    return result.imagesSent() > 0 || images == 0 ? 0 : 1;
+  }
+}
