@@ -66,21 +66,4 @@ public record ModelMetadata(
         testAccuracy,
         epochs);
   }
-
-  public ModelMetadata withTestAccuracy(Double testAccuracy) {
-    return new ModelMetadata(
-        formatVersion,
-        version,
-        networkSha256,
-        architecture,
-        preprocessing,
-        parameters,
-        createdAt,
-        command,
-        dataChecksums,
-        hyperParameters,
-        validationAccuracy,
-        testAccuracy,
-        epochs);
-  }
 }

@@ -26,4 +26,8 @@ public interface Codec<T> {
   static Codec<Prediction> predictions() {
     return new RecordCodec<>(Prediction.class);
   }
+
+  static Codec<ModelAnnouncement> modelAnnouncements() {
+    return new RecordCodec<>(ModelAnnouncement.class);
+  }
 }

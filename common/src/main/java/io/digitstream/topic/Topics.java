@@ -4,6 +4,7 @@ import io.digitstream.record.Codec;
 import io.digitstream.record.DigitImage;
 import io.digitstream.record.DigitLabel;
 import io.digitstream.record.JsonSerde;
+import io.digitstream.record.ModelAnnouncement;
 import io.digitstream.record.Prediction;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
@@ -36,6 +37,14 @@ public final class Topics {
   /** Predictions: key = image id, value = {@link Prediction} JSON. */
   public Topic<Prediction> predictions() {
     return new Topic<>(names.predictions(), new JsonSerde<>(Codec.predictions()));
+  }
+
+  /**
+   * Model announcements (compacted): key = role ({@code active}), value = {@link ModelAnnouncement}
+   * JSON, so the latest announcement per role is what the topic keeps.
+   */
+  public Topic<ModelAnnouncement> models() {
+    return new Topic<>(names.models(), new JsonSerde<>(Codec.modelAnnouncements()));
   }
 
   /** Images that could not be scored, original bytes untouched, reason in headers. */
