@@ -33,8 +33,18 @@ public final class RecordCodec<T> implements Codec<T> {
       Throwable cause = e.getCause() != null ? e.getCause() : e;
       throw new InvalidRecordException(cause.getMessage(), e);
     } catch (MismatchedInputException e) {
+      String field =
+          e.getPath().isEmpty() ? null : e.getPath().get(e.getPath().size() - 1).getFieldName();
+      if (field != null && e.getOriginalMessage().contains("Cannot map `null`")) {
+        throw new InvalidRecordException(field + " is missing or null", e);
+      }
       throw new InvalidRecordException(
-          "invalid " + type.getSimpleName() + ": " + e.getOriginalMessage() + at(e), e);
+          "invalid "
+              + displayName()
+              + (field == null ? "" : " field " + field)
+              + ": "
+              + e.getOriginalMessage(),
+          e);
     } catch (JsonProcessingException e) {
       throw new InvalidRecordException("not valid JSON: " + e.getOriginalMessage(), e);
     } catch (IOException e) {
@@ -42,8 +52,15 @@ public final class RecordCodec<T> implements Codec<T> {
     }
   }
 
-  private static String at(MismatchedInputException e) {
-    return e.getPath().isEmpty() ? "" : " (field " + e.getPathReference() + ")";
+  /** Jackson appends advice about its own settings; a record's author cannot act on it. */
+  private static String withoutJacksonAdvice(String message) {
+    return message.replaceAll("\\s*\\((but could if|set DeserializationConfig)[^)]*\\)", "");
+  }
+
+  /** DigitLabel -> label: what users call the record. */
+  private String displayName() {
+    String simple = type.getSimpleName();
+    return simple.startsWith("Digit") ? simple.substring(5).toLowerCase() : simple.toLowerCase();
   }
 
   private static String article(String noun) {

@@ -443,15 +443,15 @@ class BadInputCorpusIntegrationTest {
             "l4",
             json("{\"id\":\"l4\",\"label\":-1}"),
             "label must be a digit 0-9, got -1"));
-    c.add(lab("label: a float", "l5", json("{\"id\":\"l5\",\"label\":3.5}"), "invalid DigitLabel"));
+    c.add(lab("label: a float", "l5", json("{\"id\":\"l5\",\"label\":3.5}"), "invalid label"));
     c.add(
         lab(
             "label: a word",
             "l6",
             json("{\"id\":\"l6\",\"label\":\"seven\"}"),
-            "invalid DigitLabel"));
-    c.add(lab("label: null", "l7", json("{\"id\":\"l7\",\"label\":null}"), "invalid DigitLabel"));
-    c.add(lab("label: missing", "l8", json("{\"id\":\"l8\"}"), "label"));
+            "invalid label"));
+    c.add(lab("label: null", "l7", json("{\"id\":\"l7\",\"label\":null}"), "label is missing or null"));
+    c.add(lab("label: missing", "l8", json("{\"id\":\"l8\"}"), "label is missing or null"));
     c.add(lab("label: missing id", "l9", json("{\"label\":3}"), "id is missing or empty"));
     c.add(
         lab("label: empty id", "l10", json("{\"id\":\"\",\"label\":3}"), "id is missing or empty"));
@@ -474,7 +474,7 @@ class BadInputCorpusIntegrationTest {
             "img-2",
             label("img-3", 1),
             "label key 'img-2' differs from its image id 'img-3'"));
-    c.add(lab("label: JSON array", "l15", json("[3]"), "invalid DigitLabel"));
+    c.add(lab("label: JSON array", "l15", json("[3]"), "invalid label"));
     c.add(lab("label: oversized", "l16", oversized("l16", 70_000), "exceeds the limit of 65536"));
     return c;
   }
