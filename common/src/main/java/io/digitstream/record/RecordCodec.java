@@ -43,7 +43,7 @@ public final class RecordCodec<T> implements Codec<T> {
               + displayName()
               + (field == null ? "" : " field " + field)
               + ": "
-              + e.getOriginalMessage(),
+              + withoutJacksonAdvice(e.getOriginalMessage()),
           e);
     } catch (JsonProcessingException e) {
       throw new InvalidRecordException("not valid JSON: " + e.getOriginalMessage(), e);
