@@ -1,5 +1,6 @@
 package io.digitstream.demo;
 
+import io.digitstream.bench.BenchCommand;
 import io.digitstream.config.ConfigException;
 import io.digitstream.image.IdxFormatException;
 import io.digitstream.model.ModelBundleException;
@@ -10,7 +11,7 @@ import picocli.CommandLine.Command;
 @Command(
     name = "digitstream",
     mixinStandardHelpOptions = true,
-    subcommands = {DemoCommand.class})
+    subcommands = {DemoCommand.class, BenchCommand.class})
 public final class DemoCli {
   public static void main(String[] args) {
     CommandLine cli = new CommandLine(new DemoCli());

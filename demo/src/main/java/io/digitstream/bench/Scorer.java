@@ -1,0 +1,11 @@
+package io.digitstream.bench;
+
+/**
+ * Something that turns a batch of images into class probabilities: {@code DigitClassifier.output}
+ * or a {@link FoldedNetwork}. One instance per thread.
+ */
+@FunctionalInterface
+public interface Scorer {
+  /** Probabilities, one row per image, for {@code n} images of NCHW floats in 0–1. */
+  float[][] score(float[] normalised, int n);
+}
