@@ -2,6 +2,8 @@ package io.digitstream.bench;
 
 import io.digitstream.image.MnistDataset;
 import io.digitstream.model.DigitClassifier;
+import io.digitstream.model.FoldedNetwork;
+import io.digitstream.model.Matrices;
 import io.digitstream.model.ModelBundle;
 import io.digitstream.record.DigitImage;
 import java.io.IOException;

@@ -1,6 +1,7 @@
 package io.digitstream.bench;
 
 import io.digitstream.model.DigitClassifier;
+import io.digitstream.model.FoldedNetwork;
 import io.digitstream.model.ModelBundle;
 import io.digitstream.record.DigitImage;
 import java.io.IOException;

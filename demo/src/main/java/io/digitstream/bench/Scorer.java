@@ -2,7 +2,7 @@ package io.digitstream.bench;
 
 /**
  * Something that turns a batch of images into class probabilities: {@code DigitClassifier.output}
- * or a {@link FoldedNetwork}. One instance per thread.
+ * or a {@link io.digitstream.model.FoldedNetwork}. One instance per thread.
  */
 @FunctionalInterface
 public interface Scorer {

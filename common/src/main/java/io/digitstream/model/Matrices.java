@@ -1,9 +1,9 @@
-package io.digitstream.bench;
+package io.digitstream.model;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /** Copies ND4J matrices to Java arrays without a native call per row. */
-final class Matrices {
+public final class Matrices {
   private Matrices() {}
 
   /**
@@ -11,7 +11,7 @@ final class Matrices {
    * getRow(i).dup()} for every row, one native op and one allocation each; one bulk copy of the
    * whole buffer and a Java split costs the same as a single row.
    */
-  static float[][] rows(INDArray matrix) {
+  public static float[][] rows(INDArray matrix) {
     int rows = matrix.rows();
     int columns = matrix.columns();
     INDArray dense =

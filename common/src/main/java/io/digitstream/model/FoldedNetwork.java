@@ -1,4 +1,4 @@
-package io.digitstream.bench;
+package io.digitstream.model;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -128,7 +128,7 @@ public final class FoldedNetwork {
   }
 
   /** {@link #forward}, adding each step's nanoseconds to {@code nanos} when it is not null. */
-  INDArray forwardTimed(INDArray input, long[] nanos) {
+  public INDArray forwardTimed(INDArray input, long[] nanos) {
     int n = (int) input.size(0);
     if (n != cachedBatch) {
       // Output buffers depend on the batch size; a stream's batch size changes rarely.
