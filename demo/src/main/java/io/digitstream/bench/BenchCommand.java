@@ -70,10 +70,13 @@ public final class BenchCommand implements Callable<Integer> {
     }
     double bare = bareModel();
     EndToEndBenchmark e2e = new EndToEndBenchmark();
-    e2e.model = model;
-    e2e.data = data;
-    e2e.seconds = seconds;
-    e2e.threads = threads;
+    // Parse through picocli so every option not given here keeps its documented default.
+    new CommandLine(e2e)
+        .parseArgs(
+            "--model", model.toString(),
+            "--data", data.toString(),
+            "--seconds", String.valueOf(seconds),
+            "--threads", String.valueOf(threads));
     EndToEndBenchmark.Result r = e2e.run();
     out.println();
     out.println("| figure | value |");

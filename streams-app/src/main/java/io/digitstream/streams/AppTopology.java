@@ -9,6 +9,7 @@ import io.digitstream.streams.scoring.BatchScorer;
 import io.digitstream.streams.scoring.Batching;
 import io.digitstream.streams.scoring.ClassifierPool;
 import io.digitstream.streams.scoring.ImageKeyCheck;
+import io.digitstream.streams.scoring.PredictionRole;
 import io.digitstream.topic.Topics;
 import java.util.Properties;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -35,18 +36,41 @@ public final class AppTopology {
   private final ClassifierPool classifiers;
   private final AccuracySettings accuracy;
   private final AppMetrics metrics;
+  private final String shadowPredictions;
 
+  /** The topology with the shadow model's predictions on the default shadow topic. */
   public AppTopology(
       Topics topics,
       Batching batching,
       ClassifierPool classifiers,
       AccuracySettings accuracy,
       AppMetrics metrics) {
+    this(
+        topics,
+        batching,
+        classifiers,
+        accuracy,
+        metrics,
+        StreamsSettings.defaults().get(StreamsSettings.SHADOW_TOPIC));
+  }
+
+  /**
+   * @param shadowPredictions the topic of the shadow model's predictions ({@value
+   *     StreamsSettings#SHADOW_TOPIC})
+   */
+  public AppTopology(
+      Topics topics,
+      Batching batching,
+      ClassifierPool classifiers,
+      AccuracySettings accuracy,
+      AppMetrics metrics,
+      String shadowPredictions) {
     this.topics = topics;
     this.batching = batching;
     this.classifiers = classifiers;
     this.accuracy = accuracy;
     this.metrics = metrics;
+    this.shadowPredictions = shadowPredictions;
   }
 
   /**
@@ -61,7 +85,10 @@ public final class AppTopology {
     return builder.build(streamsProperties);
   }
 
-  /** Images in, one prediction per image out, keyed by the image id. */
+  /**
+   * Images in, one prediction per image out, keyed by the image id; in shadow mode also one
+   * prediction of the candidate per image, on its own topic. Both reach the label join.
+   */
   private KStream<String, Prediction> scoring(StreamsBuilder builder) {
     Topics.Topic<DigitImage> images = topics.images();
     Topics.Topic<Prediction> predictions = topics.predictions();
@@ -73,9 +100,20 @@ public final class AppTopology {
             .processValues(ImageKeyCheck::new, Named.as("check-key"))
             // Micro-batches through this thread's network; pending images survive crashes.
             .process(BatchScorer.supplier(batching, classifiers, metrics), Named.as("score"));
-    scored.to(
-        predictions.name(),
-        Produced.with(predictions.keySerde(), predictions.valueSerde()).withName("predictions"));
+    // The active model's predictions are the application's answer.
+    scored
+        .processValues(PredictionRole::active, Named.as("active-only"))
+        .to(
+            predictions.name(),
+            Produced.with(predictions.keySerde(), predictions.valueSerde())
+                .withName("predictions"));
+    // A candidate's predictions, for comparison only.
+    scored
+        .processValues(PredictionRole::shadow, Named.as("shadow-only"))
+        .to(
+            shadowPredictions,
+            Produced.with(predictions.keySerde(), predictions.valueSerde())
+                .withName("shadow-predictions"));
     return scored;
   }
 }

@@ -9,6 +9,9 @@ import io.digitstream.streams.accuracy.VersionSummary;
 import io.digitstream.streams.accuracy.WindowKind;
 import io.digitstream.streams.metrics.AppMetrics;
 import io.digitstream.streams.metrics.InstanceStats;
+import io.digitstream.streams.models.ModelStatus;
+import io.digitstream.streams.models.ModelSwitcher;
+import io.digitstream.streams.models.ModelWatcher;
 import io.digitstream.streams.scoring.ClassifierPool;
 import io.digitstream.streams.web.Backend;
 import io.digitstream.streams.web.Summary;
@@ -20,11 +23,13 @@ import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.CloseOptions.GroupMembershipOperation;
 import org.apache.kafka.streams.KafkaStreams;
@@ -38,9 +43,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The scoring application as a service with a start and a stop, for the command line, the demo and
- * tests. {@link #start} loads the model, makes sure the topics exist, starts the HTTP server (page,
- * REST API, metrics) and Kafka Streams; {@link #close} stops them and waits, committing what was
- * processed. In-process users read accuracy through {@link #accuracy()} and {@link #summary()}.
+ * tests. {@link #start} loads the model, makes sure the topics exist, switches to the model
+ * announced on the models topic if there is one, starts the HTTP server (page, REST API, metrics),
+ * Kafka Streams and the watcher that follows new announcements; {@link #close} stops them and
+ * waits, committing what was processed. In-process users read accuracy through {@link #accuracy()}
+ * and {@link #summary()}.
  *
  * <p>A failure a stream thread cannot handle (the model failing, the broker gone past every
  * timeout) shuts the whole client down rather than replacing the thread: under exactly-once the
@@ -69,6 +76,8 @@ public final class ScoringService implements AutoCloseable {
   private WebServer web;
   private volatile HostInfo self;
   private volatile AccuracyQueries queries;
+  private volatile ModelSwitcher switcher;
+  private ModelWatcher watcher;
 
   public ScoringService(StreamsSettings settings) {
     this.settings = settings;
@@ -108,6 +117,21 @@ public final class ScoringService implements AutoCloseable {
           settings.partitions(),
           settings.replicationFactor());
       setup.requireSamePartitionCount(settings.topics().names(), CO_PARTITIONED);
+      // Keyed by image id like the predictions, so created with the same partition count.
+      setup.ensureNamed(
+          Map.of(StreamsSettings.SHADOW_TOPIC, settings.shadowTopic()),
+          settings.createTopics(),
+          settings.partitions(),
+          settings.replicationFactor(),
+          Map.of());
+      // Announcements are few and must keep their order: one compacted partition.
+      setup.ensure(
+          settings.topics().names(),
+          List.of("models"),
+          settings.createTopics(),
+          1,
+          settings.replicationFactor(),
+          Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
     } finally {
       // After a timeout a call may still be pending; do not wait another minute for it.
       admin.close(Duration.ofSeconds(1));
@@ -115,6 +139,13 @@ public final class ScoringService implements AutoCloseable {
 
     metrics = new AppMetrics();
     try {
+      switcher =
+          new ModelSwitcher(classifiers, bundle.directory().toAbsolutePath().toString(), metrics);
+      watcher =
+          new ModelWatcher(
+              modelsConsumerConfig(kafka), settings.topics().names().models(), switcher);
+      // An announced model overrides the configured one from the first batch on.
+      watcher.catchUp(ADMIN_TIMEOUT);
       web = WebServer.start(settings.http(), new ServiceBackend());
       self = HostInfo.buildFromEndpoint(applicationServer(kafka, web.address()));
       kafka.setProperty(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
@@ -122,7 +153,12 @@ public final class ScoringService implements AutoCloseable {
 
       topology =
           new AppTopology(
-                  settings.topics(), settings.batching(), classifiers, settings.accuracy(), metrics)
+                  settings.topics(),
+                  settings.batching(),
+                  classifiers,
+                  settings.accuracy(),
+                  metrics,
+                  settings.shadowTopic())
               .build(kafka);
       log.debug("Topology:\n{}", topology.describe());
       // The exception handlers are built by Kafka Streams; they find the metrics in their config.
@@ -149,10 +185,19 @@ public final class ScoringService implements AutoCloseable {
       metrics.bind(created);
       streams = created;
       created.start();
+      watcher.start();
     } catch (RuntimeException e) {
       closeWebAndMetrics();
       throw e;
     }
+  }
+
+  /** The connection and security settings of Kafka Streams' clients, for the models watcher. */
+  private static Properties modelsConsumerConfig(Properties kafka) {
+    String clientId = kafka.getProperty(StreamsConfig.APPLICATION_ID_CONFIG) + "-models";
+    Properties config = new Properties();
+    config.putAll(new StreamsConfig(kafka).getGlobalConsumerConfigs(clientId));
+    return config;
   }
 
   /**
@@ -280,7 +325,8 @@ public final class ScoringService implements AutoCloseable {
         versions,
         Summary.total(instances),
         instances,
-        problems);
+        problems,
+        model().orElse(null));
   }
 
   private InstanceStats localStats() {
@@ -289,6 +335,14 @@ public final class ScoringService implements AutoCloseable {
       throw new QueryUnavailableException("the application is starting", null);
     }
     return metrics.stats(me.host() + ":" + me.port(), state().name());
+  }
+
+  /**
+   * The model serving on this instance and what became of the latest announcement; empty before
+   * {@link #start}.
+   */
+  public Optional<ModelStatus> model() {
+    return Optional.ofNullable(switcher).map(ModelSwitcher::status);
   }
 
   /** The running topology; empty before {@link #start}. */
@@ -321,6 +375,9 @@ public final class ScoringService implements AutoCloseable {
   }
 
   private synchronized void closeWebAndMetrics() {
+    if (watcher != null) {
+      watcher.close();
+    }
     if (web != null) {
       web.close();
     }
@@ -374,6 +431,15 @@ public final class ScoringService implements AutoCloseable {
     @Override
     public InstanceStats localStats() {
       return ScoringService.this.localStats();
+    }
+
+    @Override
+    public ModelStatus model() {
+      ModelSwitcher current = switcher;
+      if (current == null) {
+        throw new QueryUnavailableException("the application is starting", null);
+      }
+      return current.status();
     }
 
     @Override

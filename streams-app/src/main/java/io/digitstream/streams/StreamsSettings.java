@@ -38,6 +38,7 @@ import org.slf4j.LoggerFactory;
  * @param nativeThreads native (ND4J/OpenBLAS) threads per inference call
  * @param accuracy the label join and the accuracy windows
  * @param http where the REST server and the accuracy page listen
+ * @param shadowTopic the topic of the shadow model's predictions
  */
 public record StreamsSettings(
     Properties kafka,
@@ -49,7 +50,8 @@ public record StreamsSettings(
     short replicationFactor,
     int nativeThreads,
     AccuracySettings accuracy,
-    HttpSettings http) {
+    HttpSettings http,
+    String shadowTopic) {
 
   public static final String MODEL = "digitstream.model";
   public static final String BATCH_MAX_SIZE = "digitstream.batch.max.size";
@@ -58,6 +60,7 @@ public record StreamsSettings(
   public static final String TOPICS_PARTITIONS = "digitstream.topics.partitions";
   public static final String TOPICS_REPLICATION_FACTOR = "digitstream.topics.replication.factor";
   public static final String NATIVE_THREADS = "digitstream.native.threads";
+  public static final String SHADOW_TOPIC = "digitstream.shadow.topic";
 
   private static final Logger log = LoggerFactory.getLogger(StreamsSettings.class);
   private static final String OWN_PREFIX = "digitstream.";
@@ -70,6 +73,7 @@ public record StreamsSettings(
           TOPICS_PARTITIONS,
           TOPICS_REPLICATION_FACTOR,
           NATIVE_THREADS,
+          SHADOW_TOPIC,
           AccuracySettings.LATENESS_MS,
           AccuracySettings.GRACE_MS,
           AccuracySettings.IDLE_MS,
@@ -129,6 +133,7 @@ public record StreamsSettings(
     d.put(TOPICS_PARTITIONS, "4");
     d.put(TOPICS_REPLICATION_FACTOR, "1");
     d.put(NATIVE_THREADS, "1");
+    d.put(SHADOW_TOPIC, "digits.predictions.shadow");
     AccuracySettings accuracy = AccuracySettings.defaults();
     d.put(AccuracySettings.LATENESS_MS, String.valueOf(accuracy.lateness().toMillis()));
     d.put(AccuracySettings.GRACE_MS, String.valueOf(accuracy.grace().toMillis()));
@@ -197,6 +202,11 @@ public record StreamsSettings(
         new HttpSettings(
             merged.getProperty(HttpSettings.HOST, "").trim(),
             Settings.intValue(merged, HttpSettings.PORT, 0, 65_535));
+    String shadowTopic = merged.getProperty(SHADOW_TOPIC, "").trim();
+    if (!shadowTopic.matches("[a-zA-Z0-9._-]{1,249}") || shadowTopic.matches("\\.{1,2}")) {
+      throw ConfigException.invalid(
+          SHADOW_TOPIC, shadowTopic, "a Kafka topic name of 1-249 characters from [a-zA-Z0-9._-]");
+    }
     String model = merged.getProperty(MODEL);
     if (model == null || model.isBlank()) {
       throw ConfigException.invalid(MODEL, model, "the path of a model bundle directory");
@@ -242,7 +252,8 @@ public record StreamsSettings(
         replication,
         nativeThreads,
         accuracy,
-        http);
+        http,
+        shadowTopic);
   }
 
   private static AccuracySettings accuracy(Properties merged) {
@@ -278,6 +289,7 @@ public record StreamsSettings(
     all.setProperty(TOPICS_PARTITIONS, String.valueOf(partitions));
     all.setProperty(TOPICS_REPLICATION_FACTOR, String.valueOf(replicationFactor));
     all.setProperty(NATIVE_THREADS, String.valueOf(nativeThreads));
+    all.setProperty(SHADOW_TOPIC, shadowTopic);
     all.setProperty(AccuracySettings.LATENESS_MS, String.valueOf(accuracy.lateness().toMillis()));
     all.setProperty(AccuracySettings.GRACE_MS, String.valueOf(accuracy.grace().toMillis()));
     all.setProperty(AccuracySettings.IDLE_MS, String.valueOf(accuracy.idle().toMillis()));

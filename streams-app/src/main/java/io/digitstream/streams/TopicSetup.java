@@ -51,10 +51,39 @@ final class TopicSetup {
    */
   List<String> ensure(
       TopicNames names, List<String> roles, boolean create, int partitions, short replication) {
+    return ensure(names, roles, create, partitions, replication, Map.of());
+  }
+
+  /**
+   * As {@link #ensure(TopicNames, List, boolean, int, short)}, creating missing topics with the
+   * given topic configs (e.g. {@code cleanup.policy=compact}).
+   */
+  List<String> ensure(
+      TopicNames names,
+      List<String> roles,
+      boolean create,
+      int partitions,
+      short replication,
+      Map<String, String> configs) {
     Map<String, String> wanted = new LinkedHashMap<>();
     for (String role : roles) {
-      wanted.put(role, names.byRole().get(role));
+      wanted.put(TopicNames.PREFIX + role, names.byRole().get(role));
     }
+    return ensureNamed(wanted, create, partitions, replication, configs);
+  }
+
+  /**
+   * Ensures the topics exist, each given with the key that names it (for messages), e.g. {@code
+   * digitstream.topic.images -> digits.images}.
+   *
+   * @return the topics this call created
+   */
+  List<String> ensureNamed(
+      Map<String, String> wanted,
+      boolean create,
+      int partitions,
+      short replication,
+      Map<String, String> configs) {
     Set<String> existing = get(admin.listTopics().names(), "listing topics");
     Map<String, String> missing = new LinkedHashMap<>(wanted);
     missing.values().removeAll(existing);
@@ -63,7 +92,7 @@ final class TopicSetup {
     }
     if (!create) {
       List<String> described = new ArrayList<>();
-      missing.forEach((role, name) -> described.add(name + " (" + TopicNames.PREFIX + role + ")"));
+      missing.forEach((key, name) -> described.add(name + " (" + key + ")"));
       throw new ConfigException(
           "Missing topics: "
               + String.join(", ", described)
@@ -76,7 +105,7 @@ final class TopicSetup {
     }
     List<NewTopic> newTopics = new ArrayList<>();
     for (String name : missing.values()) {
-      newTopics.add(new NewTopic(name, partitions, replication));
+      newTopics.add(new NewTopic(name, partitions, replication).configs(configs));
     }
     List<String> created = new ArrayList<>();
     admin

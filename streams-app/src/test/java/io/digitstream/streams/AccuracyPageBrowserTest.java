@@ -95,6 +95,8 @@ class AccuracyPageBrowserTest {
         assertThat(cells).isEqualTo(100);
         assertThat(rendered).isDeepEqualTo(rest);
         assertThat(dom).contains("data-ready=\"true\"").contains("id=\"dlq\">0<");
+        // The version's panel says it is the model serving now.
+        assertThat(dom).contains("data-role=\"active\"");
       }
     }
   }

@@ -42,6 +42,7 @@ final class ExactlyOnceScenario {
     s.put("digitstream.topic.dlq", name + ".dlq");
     s.put("digitstream.topic.labels", name + ".labels");
     s.put("digitstream.topic.accuracy", name + ".accuracy");
+    s.put("digitstream.topic.models", name + ".models");
     // Several applications run in one test JVM: each REST server on a free port.
     s.put("digitstream.http.port", "0");
     return s;

@@ -6,7 +6,7 @@ import io.digitstream.model.ModelBundleException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** Entry point of the trainer module: train, evaluate, predict, explain. */
+/** Entry point of the trainer module: train, evaluate, predict, explain, publish-model. */
 @Command(
     name = "digitstream-trainer",
     description = "Train, evaluate and inspect digitstream's CNN.",
@@ -15,7 +15,8 @@ import picocli.CommandLine.Command;
       TrainCommand.class,
       EvaluateCommand.class,
       PredictCommand.class,
-      ExplainCommand.class
+      ExplainCommand.class,
+      PublishModelCommand.class
     })
 public final class TrainerCli {
   public static void main(String[] args) {
@@ -32,6 +33,10 @@ public final class TrainerCli {
               || e instanceof ImageFileException
               || e instanceof ModelBundleException
               || e instanceof IllegalArgumentException
+              || e instanceof io.digitstream.config.ConfigException
+              || e instanceof io.digitstream.record.InvalidRecordException
+              // publish-model: a bad Kafka setting or a client that cannot be built.
+              || e instanceof org.apache.kafka.common.KafkaException
               || e instanceof java.nio.file.NoSuchFileException) {
             commandLine.getErr().println("error: " + e.getMessage());
             return 2;

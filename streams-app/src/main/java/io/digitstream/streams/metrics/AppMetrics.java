@@ -58,6 +58,22 @@ public final class AppMetrics implements AutoCloseable {
     DUPLICATE
   }
 
+  /**
+   * What became of a model announcement: tag {@code outcome} of {@code digitstream.model.reloads}.
+   */
+  public enum ModelReload {
+    /** The announced model passed its checks and now scores. */
+    LOADED,
+    /** The announced version was already in its role. */
+    UNCHANGED,
+    /** Shadow mode ended by announcement. */
+    RETIRED,
+    /** The bundle failed a check (missing, checksum, version, load, smoke prediction). */
+    REFUSED,
+    /** The announcement record itself could not be read. */
+    INVALID
+  }
+
   /** Where a dead letter came from: tag of {@code digitstream.dead.letters}. */
   public enum DeadLetterStage {
     DESERIALIZATION,
@@ -74,6 +90,8 @@ public final class AppMetrics implements AutoCloseable {
   private final Timer scoringLatency;
   private final Timer endToEndLatency;
   private final Map<String, double[]> rollingAccuracy = new ConcurrentHashMap<>();
+  private final Map<ModelReload, Counter> modelReloads = new LinkedHashMap<>();
+  private final Map<String, double[]> activeModel = new ConcurrentHashMap<>();
   private final Throughput throughput;
   private KafkaStreamsMetrics streamsMetrics;
 
@@ -111,6 +129,14 @@ public final class AppMetrics implements AutoCloseable {
           outcome,
           Counter.builder("digitstream.join.predictions")
               .description("Predictions at the label join, by outcome")
+              .tag("outcome", lower(outcome))
+              .register(registry));
+    }
+    for (ModelReload outcome : ModelReload.values()) {
+      modelReloads.put(
+          outcome,
+          Counter.builder("digitstream.model.reloads")
+              .description("Model announcements handled, by outcome")
               .tag("outcome", lower(outcome))
               .register(registry));
     }
@@ -171,6 +197,34 @@ public final class AppMetrics implements AutoCloseable {
 
   public void prediction(PredictionOutcome outcome) {
     joinedPredictions.get(outcome).increment();
+  }
+
+  public void modelReload(ModelReload outcome) {
+    modelReloads.get(outcome).increment();
+  }
+
+  public long modelReloads(ModelReload outcome) {
+    return (long) modelReloads.get(outcome).count();
+  }
+
+  /**
+   * Marks {@code version} as the model scoring now: gauge {@code digitstream.model.active} is 1 for
+   * it and 0 for every version that was active before on this instance.
+   */
+  public void activeModel(String version) {
+    activeModel.values().forEach(holder -> holder[0] = 0);
+    activeModel
+            .computeIfAbsent(
+                version,
+                v -> {
+                  double[] holder = {0};
+                  Gauge.builder("digitstream.model.active", holder, h -> h[0])
+                      .description("1 for the model version scoring now, 0 for earlier ones")
+                      .tag("model_version", v)
+                      .register(registry);
+                  return holder;
+                })[0] =
+        1;
   }
 
   /**

@@ -4,12 +4,17 @@ import io.digitstream.model.DigitClassifier;
 import io.digitstream.record.DigitImage;
 import io.digitstream.record.Prediction;
 import io.digitstream.streams.metrics.AppMetrics;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -20,6 +25,8 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Scores images in micro-batches without weakening exactly-once. Each accepted image is first
@@ -40,6 +47,14 @@ public final class BatchScorer implements Processor<String, DigitImage, String, 
    */
   public static final String STORE = "pending-images";
 
+  /**
+   * Header on the predictions of the shadow model ({@code shadow}); also on the records of the
+   * shadow predictions topic.
+   */
+  public static final String ROLE_HEADER = "digitstream.model.role";
+
+  private static final byte[] SHADOW_ROLE = "shadow".getBytes(StandardCharsets.UTF_8);
+  private static final Logger log = LoggerFactory.getLogger(BatchScorer.class);
   private static final long NOTHING_PENDING = Long.MAX_VALUE;
   private static final float[] NORMALISED = new float[256];
 
@@ -135,15 +150,17 @@ public final class BatchScorer implements Processor<String, DigitImage, String, 
         input[offset + p] = NORMALISED[pixels[p] & 0xFF];
       }
     }
-    DigitClassifier classifier;
+    // The classifier is taken once per batch: a model switch takes effect between two batches,
+    // and every prediction of this batch names the version that really scored it.
+    DigitClassifier classifier = null;
     float[][] probabilities;
     long started = System.nanoTime();
     try {
       classifier = classifiers.forCurrentThread();
       probabilities = classifier.output(input, n);
     } catch (RuntimeException e) {
-      throw new ScoringException(
-          "model " + classifiers.version() + " failed on a batch of " + n + " images", e);
+      String version = classifier != null ? classifier.version() : classifiers.version();
+      throw new ScoringException("model " + version + " failed on a batch of " + n + " images", e);
     }
     // The real clock: the context's time is cached per loop of the stream thread and can be
     // older than this batch's inference.
@@ -157,12 +174,53 @@ public final class BatchScorer implements Processor<String, DigitImage, String, 
       metrics.predicted(prediction.digit(), image.timestamp(), scoredAt);
       context.forward(new Record<>(image.id(), prediction, image.timestamp()));
     }
+    scoreShadow(input, n, scoredAt);
     // Deleting after forwarding: under at-least-once a crash in between repeats, never loses.
     for (Slot slot : pending) {
       store.delete(slot.index());
     }
     pending.clear();
     oldestPendingSince = NOTHING_PENDING;
+  }
+
+  /**
+   * In shadow mode, scores the same batch with the candidate and forwards its predictions marked
+   * with {@link #ROLE_HEADER}, so they reach the label join but not the predictions topic. A
+   * candidate that fails is retired rather than taking the active model's scoring down with it.
+   */
+  private void scoreShadow(float[] input, int n, long scoredAt) {
+    DigitClassifier shadow = null;
+    float[][] probabilities;
+    try {
+      shadow = classifiers.shadowForCurrentThread();
+      if (shadow == null) {
+        return;
+      }
+      probabilities = shadow.output(input, n);
+    } catch (RuntimeException e) {
+      if (shadow != null && classifiers.retireShadow(shadow, String.valueOf(e.getMessage()))) {
+        log.error("Shadow model {} failed on a batch; shadow mode ended", shadow.version(), e);
+      }
+      return;
+    }
+    for (int i = 0; i < n; i++) {
+      PendingImage image = pending.get(i).image();
+      Prediction prediction =
+          Prediction.fromProbabilities(
+              image.id(), probabilities[i], shadow.version(), image.timestamp(), scoredAt);
+      context.forward(
+          new Record<>(
+              image.id(),
+              prediction,
+              image.timestamp(),
+              new RecordHeaders().add(ROLE_HEADER, SHADOW_ROLE.clone())));
+    }
+  }
+
+  /** True for a prediction this processor made with the shadow model. */
+  public static boolean isShadow(Headers headers) {
+    Header role = headers.lastHeader(ROLE_HEADER);
+    return role != null && Arrays.equals(role.value(), SHADOW_ROLE);
   }
 
   @Override

@@ -4,6 +4,7 @@ import io.digitstream.streams.accuracy.AccuracyWindow;
 import io.digitstream.streams.accuracy.VersionSummary;
 import io.digitstream.streams.accuracy.WindowKind;
 import io.digitstream.streams.metrics.InstanceStats;
+import io.digitstream.streams.models.ModelStatus;
 import java.util.List;
 import java.util.Optional;
 import org.apache.kafka.streams.KafkaStreams;
@@ -26,6 +27,9 @@ public interface Backend {
   List<AccuracyWindow> windows(String modelVersion, WindowKind kind, int limit, boolean localOnly);
 
   InstanceStats localStats();
+
+  /** The model serving on this instance and what became of the latest announcement. */
+  ModelStatus model();
 
   /** Every metric in the Prometheus text format. */
   String prometheus();

@@ -4,6 +4,7 @@ import io.digitstream.streams.accuracy.VersionSummary;
 import io.digitstream.streams.metrics.AppMetrics;
 import io.digitstream.streams.metrics.InstanceStats;
 import io.digitstream.streams.metrics.Throughput;
+import io.digitstream.streams.models.ModelStatus;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,6 +24,8 @@ import java.util.TreeMap;
  * @param instances each instance's own figures
  * @param problems what could not be read just now (a rebalance, an instance not answering); empty
  *     when the summary is complete
+ * @param model the answering instance's active model, shadow and latest announcement (every
+ *     instance follows the same announcements); null when not known
  */
 public record Summary(
     long generatedAt,
@@ -30,7 +33,8 @@ public record Summary(
     List<VersionSummary> versions,
     InstanceStats total,
     List<InstanceStats> instances,
-    List<String> problems) {
+    List<String> problems,
+    ModelStatus model) {
 
   /** Adds up several instances' figures. */
   public static InstanceStats total(List<InstanceStats> instances) {

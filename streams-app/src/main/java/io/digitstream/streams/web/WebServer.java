@@ -203,7 +203,10 @@ public final class WebServer implements AutoCloseable {
             && state != KafkaStreams.State.NOT_RUNNING
             && state != KafkaStreams.State.PENDING_ERROR
             && state != KafkaStreams.State.PENDING_SHUTDOWN;
-    json(exchange, alive ? 200 : 503, status(alive ? "UP" : "DOWN", state));
+    Map<String, Object> body = new LinkedHashMap<>(status(alive ? "UP" : "DOWN", state));
+    // A refused model is not a failure: the previous model keeps serving, so still UP.
+    body.put("model", backend.model());
+    json(exchange, alive ? 200 : 503, body);
   }
 
   private void ready(HttpExchange exchange) throws IOException {

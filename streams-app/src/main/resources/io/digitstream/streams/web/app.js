@@ -135,7 +135,9 @@ function figure(label, window) {
 
 function versionPanel(v) {
   const panel = el("section", { class: "version", "data-version": v.modelVersion });
-  panel.appendChild(el("h2", {}, "model " + v.modelVersion));
+  const heading = panel.appendChild(el("h2", {}, "model " + v.modelVersion + " "));
+  const role = modelRole(v.modelVersion);
+  if (role) heading.appendChild(el("span", { class: "badge" + (role === "active" ? " ok" : ""), "data-role": role }, role));
   const figures = panel.appendChild(el("div", { class: "figures" }));
   figures.appendChild(figure("cumulative", v.cumulative));
   const span = v.rolling ? Math.round((v.rolling.windowEnd - v.rolling.windowStart) / 60000) : null;
@@ -152,6 +154,22 @@ function versionPanel(v) {
   panel.appendChild(el("div", { class: "label", style: "margin-top:10px" }, "rolling accuracy over time"));
   panel.appendChild(rollingChart(v.rollingHistory));
   return panel;
+}
+
+// Which role a version has on the answering instance now: active, shadow, or none (an earlier model).
+function modelRole(version) {
+  const model = lastSummary && lastSummary.model;
+  if (!model) return null;
+  if (model.activeVersion === version) return "active";
+  if (model.shadowVersion === version) return "shadow";
+  return null;
+}
+
+// The latest announcement, when it was not carried out: the old model keeps serving.
+function modelProblems(model) {
+  if (!model || (model.lastOutcome !== "refused" && model.lastOutcome !== "invalid")) return [];
+  const what = model.lastAnnouncement ? `model ${model.lastAnnouncement} (${model.lastRole})` : "a model announcement";
+  return [`${what} ${model.lastOutcome}: ${model.lastReason}`];
 }
 
 function updateSelector(versions) {
@@ -186,8 +204,9 @@ function render(summary) {
   drawThroughput(total.throughput);
 
   const problems = $("problems");
-  problems.hidden = summary.problems.length === 0;
-  problems.textContent = summary.problems.join(" · ");
+  const all = summary.problems.concat(modelProblems(summary.model));
+  problems.hidden = all.length === 0;
+  problems.textContent = all.join(" · ");
 
   updateSelector(summary.versions);
   const chosen = $("version-select").value;

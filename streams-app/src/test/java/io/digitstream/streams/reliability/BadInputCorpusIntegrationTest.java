@@ -444,13 +444,13 @@ class BadInputCorpusIntegrationTest {
             json("{\"id\":\"l4\",\"label\":-1}"),
             "label must be a digit 0-9, got -1"));
     c.add(lab("label: a float", "l5", json("{\"id\":\"l5\",\"label\":3.5}"), "invalid label"));
+    c.add(lab("label: a word", "l6", json("{\"id\":\"l6\",\"label\":\"seven\"}"), "invalid label"));
     c.add(
         lab(
-            "label: a word",
-            "l6",
-            json("{\"id\":\"l6\",\"label\":\"seven\"}"),
-            "invalid label"));
-    c.add(lab("label: null", "l7", json("{\"id\":\"l7\",\"label\":null}"), "label is missing or null"));
+            "label: null",
+            "l7",
+            json("{\"id\":\"l7\",\"label\":null}"),
+            "label is missing or null"));
     c.add(lab("label: missing", "l8", json("{\"id\":\"l8\"}"), "label is missing or null"));
     c.add(lab("label: missing id", "l9", json("{\"label\":3}"), "id is missing or empty"));
     c.add(

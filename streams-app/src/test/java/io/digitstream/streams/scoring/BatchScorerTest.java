@@ -2,6 +2,8 @@ package io.digitstream.streams.scoring;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.digitstream.model.DigitClassifier;
+import io.digitstream.model.ModelBundle;
 import io.digitstream.record.DigitImage;
 import io.digitstream.record.Prediction;
 import io.digitstream.streams.Fixtures;
@@ -81,6 +83,58 @@ class BatchScorerTest {
     assertThat(context.forwarded()).isEmpty();
     punctuate(1_020);
     assertThat(forwarded()).extracting(Prediction::id).containsExactly("img");
+  }
+
+  @Test
+  void switchesToAReplacedModelBetweenTwoBatchesNeverWithinOne() {
+    ClassifierPool pool = ClassifierPool.of(Fixtures.reference().copy(), 1);
+    Processor<String, DigitImage, String, Prediction> switching =
+        BatchScorer.supplier(BATCHING, pool, new AppMetrics()).get();
+    switching.init(context);
+    String a = pool.version();
+    DigitClassifier b = DigitClassifier.load(ModelBundle.open(Fixtures.resource("model-b")));
+    assertThat(b.version()).isNotEqualTo(a);
+
+    for (int i = 0; i < 8; i++) {
+      if (i == 6) {
+        // While the second batch fills: it was opened under A and is scored under B.
+        pool.replace(b);
+      }
+      switching.process(new Record<>("img-" + i, Fixtures.image("img-" + i, i), 300));
+    }
+
+    // Each batch is scored by one model, the one current when it is scored, and says so.
+    assertThat(forwarded())
+        .extracting(Prediction::modelVersion)
+        .containsExactly(a, a, a, a, b.version(), b.version(), b.version(), b.version());
+  }
+
+  @Test
+  void scoresEachBatchWithTheShadowAsWellAndMarksItsPredictions() {
+    ClassifierPool pool = ClassifierPool.of(Fixtures.reference().copy(), 1);
+    DigitClassifier b = DigitClassifier.load(ModelBundle.open(Fixtures.resource("model-b")));
+    pool.replaceShadow(b);
+    Processor<String, DigitImage, String, Prediction> scoring =
+        BatchScorer.supplier(BATCHING, pool, new AppMetrics()).get();
+    scoring.init(context);
+
+    for (int i = 0; i < 4; i++) {
+      scoring.process(new Record<>("img-" + i, Fixtures.image("img-" + i, i), 300));
+    }
+
+    var records = context.forwarded().stream().map(f -> f.record()).toList();
+    assertThat(records).hasSize(8);
+    assertThat(records.subList(0, 4))
+        .allSatisfy(r -> assertThat(BatchScorer.isShadow(r.headers())).isFalse())
+        .extracting(r -> ((Prediction) r.value()).modelVersion())
+        .containsOnly(pool.version());
+    assertThat(records.subList(4, 8))
+        .allSatisfy(r -> assertThat(BatchScorer.isShadow(r.headers())).isTrue())
+        .extracting(r -> ((Prediction) r.value()).id())
+        .containsExactly("img-0", "img-1", "img-2", "img-3");
+    assertThat(records.subList(4, 8))
+        .extracting(r -> ((Prediction) r.value()).modelVersion())
+        .containsOnly(b.version());
   }
 
   @Test

@@ -7,6 +7,7 @@ import io.digitstream.streams.accuracy.VersionSummary;
 import io.digitstream.streams.accuracy.WindowKind;
 import io.digitstream.streams.metrics.AppMetrics;
 import io.digitstream.streams.metrics.InstanceStats;
+import io.digitstream.streams.models.ModelStatus;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -57,7 +58,13 @@ public final class FakeBackend implements Backend {
     check();
     InstanceStats stats = localStats();
     return new Summary(
-        T0 + 601_000, state.name(), List.of(versionSummary()), stats, List.of(stats), List.of());
+        T0 + 601_000,
+        state.name(),
+        List.of(versionSummary()),
+        stats,
+        List.of(stats),
+        List.of(),
+        model);
   }
 
   @Override
@@ -98,6 +105,16 @@ public final class FakeBackend implements Backend {
   @Override
   public InstanceStats localStats() {
     return metrics.stats("127.0.0.1:1", state.name());
+  }
+
+  /** What {@link #model()} answers; tests set it. */
+  public volatile ModelStatus model =
+      new ModelStatus(
+          "3f9a1c0d2b7e", "/models/a", 1L, null, null, 0, null, null, null, null, null, 0);
+
+  @Override
+  public ModelStatus model() {
+    return model;
   }
 
   @Override

@@ -9,6 +9,7 @@ import io.digitstream.streams.accuracy.AccuracyQueries;
 import io.digitstream.streams.accuracy.AccuracyWindow;
 import io.digitstream.streams.accuracy.Peers;
 import io.digitstream.streams.accuracy.WindowKind;
+import io.digitstream.streams.models.ModelStatus;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -75,6 +76,32 @@ class WebServerTest {
 
     backend.state = KafkaStreams.State.ERROR;
     assertThat(get("/health").statusCode()).isEqualTo(503);
+  }
+
+  @Test
+  void healthStaysUpAndSaysWhyWhenAModelAnnouncementWasRefused() throws Exception {
+    backend.model =
+        new ModelStatus(
+            "aaaaaaaaaaaa",
+            "/models/a",
+            1L,
+            null,
+            null,
+            0,
+            null,
+            "bbbbbbbbbbbb",
+            "active",
+            "refused",
+            "checksum mismatch",
+            2L);
+    HttpResponse<String> health = get("/health");
+    assertThat(health.statusCode()).isEqualTo(200);
+    assertThat(health.body())
+        .contains("\"status\":\"UP\"")
+        .contains("\"activeVersion\":\"aaaaaaaaaaaa\"")
+        .contains("\"lastAnnouncement\":\"bbbbbbbbbbbb\"")
+        .contains("\"lastOutcome\":\"refused\"")
+        .contains("\"lastReason\":\"checksum mismatch\"");
   }
 
   @Test

@@ -1,0 +1,289 @@
+package io.digitstream.streams.models;
+
+import io.digitstream.model.DigitClassifier;
+import io.digitstream.model.ModelBundle;
+import io.digitstream.model.ModelBundleException;
+import io.digitstream.record.ModelAnnouncement;
+import io.digitstream.streams.metrics.AppMetrics;
+import io.digitstream.streams.metrics.AppMetrics.ModelReload;
+import io.digitstream.streams.scoring.ClassifierPool;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns model announcements into model switches. {@link #apply} opens the announced bundle, checks
+ * that its {@code network.zip} has the announced SHA-256 (and the one in its {@code bundle.json})
+ * and that the version matches, loads the network and makes a smoke prediction, and only then hands
+ * it to the {@link ClassifierPool}, as the active model or as the shadow; every stream thread
+ * switches at the start of its next batch. A bundle that fails any check is refused: the current
+ * models keep serving, and the refusal is kept for {@code /health} and counted in {@code
+ * digitstream.model.reloads}.
+ *
+ * <p>Called from one thread at a time (the announcement watcher, or start-up before it runs).
+ */
+public final class ModelSwitcher {
+  private static final Logger log = LoggerFactory.getLogger(ModelSwitcher.class);
+
+  private final ClassifierPool pool;
+  private final AppMetrics metrics;
+  private volatile ModelStatus status;
+
+  /**
+   * @param pool the pool whose models are switched
+   * @param initialLocation where the pool's current model came from (the configured bundle)
+   */
+  public ModelSwitcher(ClassifierPool pool, String initialLocation, AppMetrics metrics) {
+    this.pool = Objects.requireNonNull(pool, "pool");
+    this.metrics = Objects.requireNonNull(metrics, "metrics");
+    this.status =
+        new ModelStatus(
+            pool.version(),
+            initialLocation,
+            System.currentTimeMillis(),
+            null,
+            null,
+            0,
+            null,
+            null,
+            null,
+            null,
+            null,
+            0);
+    metrics.activeModel(pool.version());
+  }
+
+  /** The current models and the fate of the latest announcement. */
+  public ModelStatus status() {
+    ModelStatus s = status;
+    // A shadow that failed on a batch was retired by the stream thread that saw it fail.
+    Optional<String> failure = pool.shadowFailure();
+    if (s.shadowVersion() != null && pool.shadowVersion().isEmpty() && failure.isPresent()) {
+      return s.withShadowEnded(failure.get());
+    }
+    return s;
+  }
+
+  /**
+   * Carries out the announcement if the bundle passes every check.
+   *
+   * @return true if the announced state now holds (switched, retired, or already so)
+   */
+  public synchronized boolean apply(ModelAnnouncement announcement) {
+    long now = System.currentTimeMillis();
+    boolean shadow = ModelAnnouncement.SHADOW.equals(announcement.role());
+    if (announcement.retire()) {
+      retireShadow(announcement, now);
+      return true;
+    }
+    ModelStatus before = status();
+    String current = shadow ? before.shadowVersion() : before.activeVersion();
+    DigitClassifier candidate;
+    String location;
+    try {
+      Path dir = bundlePath(announcement.location());
+      location = dir.toString();
+      ModelBundle bundle = ModelBundle.open(dir);
+      check(announcement, bundle);
+      // Checked even when the version is already in place, so that every instance, restarted or
+      // not, gives the same answer to the same announcement.
+      if (announcement.version().equals(current)) {
+        status = withLast(before, announcement, "unchanged", null, now);
+        metrics.modelReload(ModelReload.UNCHANGED);
+        return true;
+      }
+      if (shadow && announcement.version().equals(before.activeVersion())) {
+        throw new IllegalArgumentException(
+            "version " + announcement.version() + " is the active model; a shadow must differ");
+      }
+      candidate = pool.loadCandidate(bundle);
+    } catch (ModelBundleException | IllegalArgumentException e) {
+      refuse(announcement, e.getMessage(), now);
+      return false;
+    } catch (RuntimeException e) {
+      // DL4J can fail in its own ways on a damaged zip; whatever it is, the old model stays.
+      refuse(announcement, e.getClass().getSimpleName() + ": " + e.getMessage(), now);
+      return false;
+    }
+    long switched = System.currentTimeMillis();
+    if (shadow) {
+      pool.replaceShadow(candidate);
+      status =
+          withLast(
+              new ModelStatus(
+                  before.activeVersion(),
+                  before.activeLocation(),
+                  before.activeSince(),
+                  candidate.version(),
+                  location,
+                  switched,
+                  null,
+                  null,
+                  null,
+                  null,
+                  null,
+                  0),
+              announcement,
+              "loaded",
+              null,
+              now);
+    } else {
+      pool.replace(candidate);
+      // A shadow promoted to active is no longer a candidate: scoring it twice would pair twice.
+      boolean promoted = candidate.version().equals(before.shadowVersion());
+      if (promoted) {
+        pool.replaceShadow(null);
+      }
+      status =
+          withLast(
+              new ModelStatus(
+                  candidate.version(),
+                  location,
+                  switched,
+                  promoted ? null : before.shadowVersion(),
+                  promoted ? null : before.shadowLocation(),
+                  promoted ? 0 : before.shadowSince(),
+                  null,
+                  null,
+                  null,
+                  null,
+                  null,
+                  0),
+              announcement,
+              "loaded",
+              null,
+              now);
+      metrics.activeModel(candidate.version());
+    }
+    metrics.modelReload(ModelReload.LOADED);
+    log.info(
+        "Model {} ({}) loaded from {} in {} ms; it scores from each stream thread's next batch on"
+            + " (was {})",
+        candidate.version(),
+        announcement.role(),
+        location,
+        switched - now,
+        current == null ? "none" : current);
+    return true;
+  }
+
+  /** An announcement that could not be read: counted and shown, nothing else changes. */
+  public synchronized void invalid(String reason) {
+    long now = System.currentTimeMillis();
+    log.warn("Ignoring an invalid model announcement: {}", reason);
+    ModelStatus s = status();
+    status =
+        new ModelStatus(
+            s.activeVersion(),
+            s.activeLocation(),
+            s.activeSince(),
+            s.shadowVersion(),
+            s.shadowLocation(),
+            s.shadowSince(),
+            s.shadowEnded(),
+            null,
+            null,
+            "invalid",
+            reason,
+            now);
+    metrics.modelReload(ModelReload.INVALID);
+  }
+
+  private void retireShadow(ModelAnnouncement announcement, long now) {
+    ModelStatus s = status();
+    pool.replaceShadow(null);
+    if (s.shadowVersion() != null) {
+      log.info("Shadow model {} retired", s.shadowVersion());
+    }
+    status =
+        withLast(
+            new ModelStatus(
+                s.activeVersion(),
+                s.activeLocation(),
+                s.activeSince(),
+                null,
+                null,
+                0,
+                null,
+                null,
+                null,
+                null,
+                null,
+                0),
+            announcement,
+            "retired",
+            null,
+            now);
+    metrics.modelReload(ModelReload.RETIRED);
+  }
+
+  private void refuse(ModelAnnouncement announcement, String reason, long now) {
+    ModelStatus s = status();
+    log.warn(
+        "Refused {} model {}: {}; model {} keeps serving",
+        announcement.role(),
+        announcement.version(),
+        reason,
+        s.activeVersion());
+    status = withLast(s, announcement, "refused", reason, now);
+    metrics.modelReload(ModelReload.REFUSED);
+  }
+
+  private static void check(ModelAnnouncement announcement, ModelBundle bundle) {
+    // ModelBundle.open has already checked network.zip against bundle.json.
+    if (!announcement.sha256().equals(bundle.metadata().networkSha256())) {
+      throw new ModelBundleException(
+          "network.zip in "
+              + bundle.directory()
+              + " has SHA-256 "
+              + bundle.metadata().networkSha256()
+              + ", the announcement says "
+              + announcement.sha256());
+    }
+    if (!announcement.version().equals(bundle.version())) {
+      throw new ModelBundleException(
+          "the bundle in "
+              + bundle.directory()
+              + " is version "
+              + bundle.version()
+              + ", the announcement says "
+              + announcement.version());
+    }
+  }
+
+  /** An absolute path, or a {@code file:} URI, of the bundle directory. */
+  static Path bundlePath(String location) {
+    Path path;
+    try {
+      path = location.startsWith("file:") ? Path.of(URI.create(location)) : Path.of(location);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          "location '" + location + "' is neither a path nor a file: URI (" + e.getMessage() + ")");
+    }
+    if (!path.isAbsolute()) {
+      // A relative path would mean something different on every instance's working directory.
+      throw new IllegalArgumentException("location '" + location + "' is not an absolute path");
+    }
+    return path;
+  }
+
+  private static ModelStatus withLast(
+      ModelStatus s, ModelAnnouncement announcement, String outcome, String reason, long at) {
+    return new ModelStatus(
+        s.activeVersion(),
+        s.activeLocation(),
+        s.activeSince(),
+        s.shadowVersion(),
+        s.shadowLocation(),
+        s.shadowSince(),
+        s.shadowEnded(),
+        announcement.version(),
+        announcement.role(),
+        outcome,
+        reason,
+        at);
+  }
+}

@@ -1,0 +1,222 @@
+package io.digitstream.streams.models;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.digitstream.model.ModelBundle;
+import io.digitstream.record.ModelAnnouncement;
+import io.digitstream.streams.Fixtures;
+import io.digitstream.streams.metrics.AppMetrics;
+import io.digitstream.streams.metrics.AppMetrics.ModelReload;
+import io.digitstream.streams.scoring.ClassifierPool;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Announcements turned into switches or refusals, without Kafka. */
+class ModelSwitcherTest {
+  @TempDir Path dir;
+  private final AppMetrics metrics = new AppMetrics();
+  private ClassifierPool pool;
+  private ModelSwitcher switcher;
+  private ModelBundle a;
+  private ModelBundle b;
+
+  @BeforeEach
+  void setUp() {
+    a = Fixtures.bundle();
+    b = ModelBundle.open(Fixtures.resource("model-b"));
+    pool = ClassifierPool.of(Fixtures.reference().copy(), 1);
+    switcher = new ModelSwitcher(pool, a.directory().toString(), metrics);
+  }
+
+  @Test
+  void switchesToAnAnnouncedBundleThatPassesEveryCheck() {
+    assertThat(switcher.apply(announce(b, b.directory().toString()))).isTrue();
+
+    assertThat(pool.version()).isEqualTo(b.version());
+    assertThat(pool.forCurrentThread().version()).isEqualTo(b.version());
+    ModelStatus status = switcher.status();
+    assertThat(status.activeVersion()).isEqualTo(b.version());
+    assertThat(status.lastOutcome()).isEqualTo("loaded");
+    assertThat(metrics.modelReloads(ModelReload.LOADED)).isEqualTo(1);
+    assertThat(metrics.scrape())
+        .contains("digitstream_model_active{model_version=\"" + b.version() + "\"} 1.0")
+        .contains("digitstream_model_active{model_version=\"" + a.version() + "\"} 0.0");
+  }
+
+  @Test
+  void acceptsAFileUriAndRollsBackByAnnouncingThePreviousVersion() {
+    switcher.apply(announce(b, b.directory().toUri().toString()));
+    assertThat(pool.version()).isEqualTo(b.version());
+
+    switcher.apply(announce(a, a.directory().toString()));
+    assertThat(pool.version()).isEqualTo(a.version());
+    assertThat(metrics.modelReloads(ModelReload.LOADED)).isEqualTo(2);
+  }
+
+  @Test
+  void refusesATruncatedBundleAndKeepsServingTheOldModel() throws IOException {
+    Path broken = copy(b, "truncated");
+    Path zip = broken.resolve(ModelBundle.NETWORK_FILE);
+    byte[] bytes = Files.readAllBytes(zip);
+    Files.write(zip, java.util.Arrays.copyOf(bytes, bytes.length / 2));
+
+    assertThat(switcher.apply(announce(b, broken.toString()))).isFalse();
+
+    assertThat(pool.version()).isEqualTo(a.version());
+    ModelStatus status = switcher.status();
+    assertThat(status.activeVersion()).isEqualTo(a.version());
+    assertThat(status.lastAnnouncement()).isEqualTo(b.version());
+    assertThat(status.lastOutcome()).isEqualTo("refused");
+    assertThat(status.lastReason()).contains("is corrupt or was replaced");
+    assertThat(metrics.modelReloads(ModelReload.REFUSED)).isEqualTo(1);
+  }
+
+  @Test
+  void refusesABundleWhoseChecksumDiffersFromTheAnnouncedOne() {
+    ModelAnnouncement wrong =
+        ModelAnnouncement.of("active", b.version(), b.directory().toString(), "0".repeat(64), 1L);
+
+    assertThat(switcher.apply(wrong)).isFalse();
+
+    assertThat(pool.version()).isEqualTo(a.version());
+    assertThat(switcher.status().lastReason()).contains("the announcement says " + "0".repeat(64));
+  }
+
+  @Test
+  void refusesAVersionThatIsNotTheBundles() {
+    ModelAnnouncement wrong =
+        ModelAnnouncement.of(
+            "active", "not-b", b.directory().toString(), b.metadata().networkSha256(), 1L);
+
+    assertThat(switcher.apply(wrong)).isFalse();
+    assertThat(switcher.status().lastReason()).contains("is version " + b.version());
+  }
+
+  @Test
+  void refusesAMissingBundleAndARelativeLocation() {
+    assertThat(switcher.apply(announce(b, dir.resolve("nowhere").toString()))).isFalse();
+    assertThat(switcher.status().lastReason()).contains("does not exist");
+
+    assertThat(switcher.apply(announce(b, "models/b"))).isFalse();
+    assertThat(switcher.status().lastReason()).contains("is not an absolute path");
+    assertThat(pool.version()).isEqualTo(a.version());
+  }
+
+  @Test
+  void refusesANetworkThatCannotBeLoadedEvenWithAMatchingChecksum() throws IOException {
+    Path fake = copy(b, "fake");
+    Files.writeString(fake.resolve(ModelBundle.NETWORK_FILE), "not a zip");
+    String sha = io.digitstream.model.Sha256.of(fake.resolve(ModelBundle.NETWORK_FILE));
+    Path meta = fake.resolve(ModelBundle.METADATA_FILE);
+    Files.writeString(meta, Files.readString(meta).replace(b.metadata().networkSha256(), sha));
+
+    ModelAnnouncement announcement =
+        ModelAnnouncement.of("active", b.version(), fake.toString(), sha, 1L);
+    assertThat(switcher.apply(announcement)).isFalse();
+
+    assertThat(switcher.status().lastOutcome()).isEqualTo("refused");
+    assertThat(pool.version()).isEqualTo(a.version());
+  }
+
+  @Test
+  void treatsTheActiveVersionAnnouncedAgainAsUnchanged() {
+    assertThat(switcher.apply(announce(a, a.directory().toString()))).isTrue();
+    assertThat(switcher.status().lastOutcome()).isEqualTo("unchanged");
+    assertThat(metrics.modelReloads(ModelReload.UNCHANGED)).isEqualTo(1);
+  }
+
+  @Test
+  void refusesACorruptCopyOfTheVersionAlreadyActive() throws IOException {
+    Path broken = copy(a, "corrupt-active");
+    Files.writeString(broken.resolve(ModelBundle.NETWORK_FILE), "truncated");
+
+    assertThat(switcher.apply(announce(a, broken.toString()))).isFalse();
+    assertThat(switcher.status().lastOutcome()).isEqualTo("refused");
+  }
+
+  @Test
+  void loadsAShadowBesideTheActiveModelAndRetiresIt() {
+    assertThat(switcher.apply(shadow(b))).isTrue();
+
+    assertThat(pool.version()).isEqualTo(a.version());
+    assertThat(pool.shadowVersion()).contains(b.version());
+    assertThat(pool.shadowForCurrentThread().version()).isEqualTo(b.version());
+    assertThat(switcher.status().shadowVersion()).isEqualTo(b.version());
+    assertThat(switcher.status().lastRole()).isEqualTo("shadow");
+
+    assertThat(switcher.apply(ModelAnnouncement.retireShadow(b.version(), 2L))).isTrue();
+    assertThat(pool.shadowVersion()).isEmpty();
+    assertThat(pool.shadowForCurrentThread()).isNull();
+    assertThat(switcher.status().shadowVersion()).isNull();
+    assertThat(switcher.status().lastOutcome()).isEqualTo("retired");
+    assertThat(metrics.modelReloads(ModelReload.RETIRED)).isEqualTo(1);
+  }
+
+  @Test
+  void promotingTheShadowToActiveEndsShadowMode() {
+    switcher.apply(shadow(b));
+
+    assertThat(switcher.apply(announce(b, b.directory().toString()))).isTrue();
+
+    assertThat(pool.version()).isEqualTo(b.version());
+    assertThat(pool.shadowVersion()).isEmpty();
+    assertThat(switcher.status().activeVersion()).isEqualTo(b.version());
+    assertThat(switcher.status().shadowVersion()).isNull();
+  }
+
+  @Test
+  void refusesAShadowThatIsTheActiveModel() {
+    assertThat(switcher.apply(shadow(a))).isFalse();
+    assertThat(switcher.status().lastReason()).contains("is the active model");
+    assertThat(pool.shadowVersion()).isEmpty();
+  }
+
+  @Test
+  void showsAShadowThatFailedOnABatchAsEnded() {
+    switcher.apply(shadow(b));
+    pool.retireShadow(pool.shadowForCurrentThread(), "out of memory");
+
+    ModelStatus status = switcher.status();
+    assertThat(status.shadowVersion()).isNull();
+    assertThat(status.shadowEnded()).contains(b.version()).contains("out of memory");
+  }
+
+  @Test
+  void countsAnUnreadableAnnouncementAndShowsWhy() {
+    switcher.invalid("digits.models-0@3: not valid JSON");
+    assertThat(switcher.status().lastOutcome()).isEqualTo("invalid");
+    assertThat(switcher.status().lastReason()).isEqualTo("digits.models-0@3: not valid JSON");
+    assertThat(metrics.modelReloads(ModelReload.INVALID)).isEqualTo(1);
+    assertThat(pool.version()).isEqualTo(a.version());
+  }
+
+  private static ModelAnnouncement announce(ModelBundle bundle, String location) {
+    return ModelAnnouncement.of(
+        "active", bundle.version(), location, bundle.metadata().networkSha256(), 1L);
+  }
+
+  private static ModelAnnouncement shadow(ModelBundle bundle) {
+    return ModelAnnouncement.of(
+        "shadow",
+        bundle.version(),
+        bundle.directory().toString(),
+        bundle.metadata().networkSha256(),
+        1L);
+  }
+
+  private Path copy(ModelBundle bundle, String name) throws IOException {
+    Path target = Files.createDirectories(dir.resolve(name));
+    for (String file : new String[] {ModelBundle.NETWORK_FILE, ModelBundle.METADATA_FILE}) {
+      Files.copy(
+          bundle.directory().resolve(file),
+          target.resolve(file),
+          StandardCopyOption.REPLACE_EXISTING);
+    }
+    return target;
+  }
+}
