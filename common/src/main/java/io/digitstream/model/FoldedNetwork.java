@@ -101,6 +101,7 @@ public final class FoldedNetwork {
           "expected " + n * perImage + " input values for " + n + " images, got " + nchw.length);
     }
     if (input == null || input.size(0) != n) {
+      input = free(input);
       // Reused like the step outputs: no off-heap allocation per call, which would otherwise
       // pile up until a GC and, at tens of thousands of images per second, hit javacpp's limit.
       input =
@@ -144,6 +145,18 @@ public final class FoldedNetwork {
       }
     }
     return x;
+  }
+
+  /**
+   * Frees an array's off-heap memory now. Batch sizes change with every partial batch in a stream;
+   * left to the garbage collector, the old buffers pile up faster than a large heap collects them
+   * and hit javacpp's physical-memory limit.
+   */
+  private static INDArray free(INDArray array) {
+    if (array != null && array.closeable()) {
+      array.close();
+    }
+    return null;
   }
 
   /** One operation of the compiled network. */
@@ -213,7 +226,7 @@ public final class FoldedNetwork {
 
     @Override
     public void release() {
-      out = null;
+      out = free(out);
     }
 
     @Override
@@ -274,7 +287,7 @@ public final class FoldedNetwork {
 
     @Override
     public void release() {
-      out = null;
+      out = free(out);
     }
 
     @Override
@@ -340,7 +353,7 @@ public final class FoldedNetwork {
 
     @Override
     public void release() {
-      out = null;
+      out = free(out);
     }
 
     @Override

@@ -93,6 +93,7 @@ public final class EndToEndBenchmark implements Callable<Integer> {
   List<String> appSettings = new ArrayList<>();
 
   private final PrintStream out = System.out;
+  private Path appLog;
 
   /** The figures of one run. */
   public record Result(
@@ -156,14 +157,10 @@ public final class EndToEndBenchmark implements Callable<Integer> {
         while (drain(consumer, null) == 0) {
           if (!app.isAlive()) {
             throw new IllegalStateException(
-                "the streams app exited with "
-                    + app.exitValue()
-                    + "; see "
-                    + work.resolve("app.log"));
+                "the streams app exited with " + app.exitValue() + "; see " + appLog);
           }
           if (System.nanoTime() - warm > TimeUnit.SECONDS.toNanos(120)) {
-            throw new IllegalStateException(
-                "no prediction within 120 s; see " + work.resolve("app.log"));
+            throw new IllegalStateException("no prediction within 120 s; see " + appLog);
           }
         }
         out.printf(
@@ -190,8 +187,7 @@ public final class EndToEndBenchmark implements Callable<Integer> {
             counted += n;
           }
           if (!app.isAlive()) {
-            throw new IllegalStateException(
-                "the streams app exited; see " + work.resolve("app.log"));
+            throw new IllegalStateException("the streams app exited; see " + appLog);
           }
         }
         double window = (System.nanoTime() - windowStart) / 1e9;
@@ -266,10 +262,10 @@ public final class EndToEndBenchmark implements Callable<Integer> {
     for (String s : appSettings) {
       command.addAll(List.of("-X", s));
     }
+    // The app's log lives outside the work directory, so it survives for a post-mortem.
+    appLog = Files.createTempFile("digitstream-bench-app", ".log");
     ProcessBuilder pb =
-        new ProcessBuilder(command)
-            .redirectErrorStream(true)
-            .redirectOutput(work.resolve("app.log").toFile());
+        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(appLog.toFile());
     pb.environment().put("OMP_NUM_THREADS", "1");
     return pb.start();
   }
