@@ -53,8 +53,9 @@ class DockerComposeTest {
     List<String> created =
         Arrays.asList(
             services.get("topics").get("environment").get("TOPICS").asText().split("\\s+"));
-    assertThat(created)
-        .containsExactlyInAnyOrderElementsOf(TopicNames.defaults().byRole().values());
+    List<String> used = new ArrayList<>(TopicNames.defaults().byRole().values());
+    used.add(StreamsSettings.load(null, Map.of(), Map.of()).shadowTopic());
+    assertThat(created).containsExactlyInAnyOrderElementsOf(used);
   }
 
   @Test
