@@ -90,9 +90,14 @@ public final class DigitClassifier {
 
   /** Class probabilities for {@code n} images already scaled to 0–1, NCHW order. */
   public float[][] output(float[] normalised, int n) {
-    if (folded != null) {
-      return folded.output(normalised, n);
-    }
+    return folded != null ? folded.output(normalised, n) : layerOutput(normalised, n);
+  }
+
+  /**
+   * The same probabilities computed by DL4J's own layers, without {@link FoldedNetwork}: the
+   * fallback, and the baseline the benchmarks compare against.
+   */
+  public float[][] layerOutput(float[] normalised, int n) {
     INDArray in = Nd4j.create(normalised, new long[] {n, 1, DigitImage.SIDE, DigitImage.SIDE}, 'c');
     INDArray out = network.output(in, false);
     float[][] rows = Matrices.rows(out);

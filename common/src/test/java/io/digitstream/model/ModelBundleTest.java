@@ -96,6 +96,26 @@ class ModelBundleTest {
   }
 
   @Test
+  void scoresLikeDl4jsOwnLayers() {
+    DigitClassifier c = DigitClassifier.load(bundle);
+    List<byte[]> images = randomImages(8);
+    float[] input = new float[8 * 784];
+    for (int i = 0; i < 8; i++) {
+      for (int j = 0; j < 784; j++) {
+        input[i * 784 + j] = (images.get(i)[j] & 0xFF) / 255f;
+      }
+    }
+    float[][] folded = c.output(input, 8);
+    float[][] layers = c.layerOutput(input, 8);
+    for (int i = 0; i < 8; i++) {
+      for (int d = 0; d < 10; d++) {
+        assertThat(folded[i][d])
+            .isCloseTo(layers[i][d], org.assertj.core.data.Offset.offset(1e-5f));
+      }
+    }
+  }
+
+  @Test
   void opensByDirectoryMetadataOrNetworkFile() {
     assertThat(ModelBundle.open(bundle.networkFile()).version()).isEqualTo(bundle.version());
     assertThat(ModelBundle.open(bundle.directory().resolve(ModelBundle.METADATA_FILE)).version())

@@ -125,7 +125,8 @@ public final class InferenceExperiments implements Callable<Integer> {
     MachineInfo.probe().lines().forEach(out::println);
     DigitClassifier classifier = DigitClassifier.load(ModelBundle.open(model));
     out.println(MachineInfo.line("Model", model + ", version " + classifier.version()));
-    Measurements.window(classifier::output, ModelBenchmark.randomImages(64), 64, 2_000_000_000L);
+    Measurements.window(
+        classifier::layerOutput, ModelBenchmark.randomImages(64), 64, 2_000_000_000L);
     for (Section s : sections) {
       out.println();
       switch (s) {
@@ -151,7 +152,7 @@ public final class InferenceExperiments implements Callable<Integer> {
     MnistDataset test = MnistDataset.load(data, MnistDataset.Split.TEST);
     List<Variant> engines =
         List.of(
-            new Variant("DL4J", classifier::output),
+            new Variant("DL4J", classifier::layerOutput),
             new Variant(
                 "folded NCHW",
                 FoldedNetwork.compile(classifier.network(), 1, 28, 28, CNN2DFormat.NCHW)::output),
@@ -232,8 +233,8 @@ public final class InferenceExperiments implements Callable<Integer> {
         compare(
             "helpers enabled vs default",
             List.of(
-                new Variant("default", classifier::output),
-                new Variant("helpers on", new DigitClassifier(enabled, "h")::output)));
+                new Variant("default", classifier::layerOutput),
+                new Variant("helpers on", new DigitClassifier(enabled, "h")::layerOutput)));
       }
     } finally {
       if (before == null) {
@@ -422,7 +423,7 @@ public final class InferenceExperiments implements Callable<Integer> {
     ProfilerConfig defaults = ProfilerConfig.builder().build();
     List<Variant> variants =
         List.of(
-            new Variant("classifier.output (baseline)", classifier::output),
+            new Variant("classifier.output (baseline)", classifier::layerOutput),
             new Variant(
                 "network.output only (input prebuilt, result not copied)",
                 new PrebuiltInput(in -> network.output(in, false))),
@@ -436,13 +437,14 @@ public final class InferenceExperiments implements Callable<Integer> {
                   }
                 }),
             new Variant(
-                "inference workspace mode NONE", new DigitClassifier(noWorkspaces, "none")::output),
+                "inference workspace mode NONE",
+                new DigitClassifier(noWorkspaces, "none")::layerOutput),
             new Variant(
                 "profiler checkWorkspaces off",
                 (in, n) -> {
                   Nd4j.getExecutioner().setProfilingConfig(noChecks);
                   try {
-                    return classifier.output(in, n);
+                    return classifier.layerOutput(in, n);
                   } finally {
                     Nd4j.getExecutioner().setProfilingConfig(defaults);
                   }
@@ -463,9 +465,9 @@ public final class InferenceExperiments implements Callable<Integer> {
         Locale.ROOT,
         "Folded vs DL4J agreement: NCHW %.2e, NHWC %.2e (max |Δp| over 256 images)%n",
         ModelBenchmark.maxDifference(
-            folded::output, classifier::output, ModelBenchmark.randomImages(256), 256),
+            folded::output, classifier::layerOutput, ModelBenchmark.randomImages(256), 256),
         ModelBenchmark.maxDifference(
-            foldedNhwc::output, classifier::output, ModelBenchmark.randomImages(256), 256));
+            foldedNhwc::output, classifier::layerOutput, ModelBenchmark.randomImages(256), 256));
     compare("Output variants, trained model, 1 thread", variants);
   }
 
@@ -608,7 +610,7 @@ public final class InferenceExperiments implements Callable<Integer> {
               FoldedNetwork.compile(classifier.network(), 1, 28, 28, CNN2DFormat.NCHW)::output;
           case "folded-nhwc" ->
               FoldedNetwork.compile(classifier.network(), 1, 28, 28, CNN2DFormat.NHWC)::output;
-          default -> classifier::output;
+          default -> classifier::layerOutput;
         };
     int batch = batchSizes.get(batchSizes.size() - 1);
     out.printf(

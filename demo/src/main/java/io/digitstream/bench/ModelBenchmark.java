@@ -140,7 +140,7 @@ public final class ModelBenchmark implements Callable<Integer> {
       out.printf(
           Locale.ROOT,
           "Agreement:         max |p - p(dl4j)| = %.2e over 256 random images%n",
-          maxDifference(scorers.get(0), classifiers.get(0)::output, randomImages(256), 256));
+          maxDifference(scorers.get(0), classifiers.get(0)::layerOutput, randomImages(256), 256));
     }
 
     Sgemm sgemm = skipSgemm ? null : sgemm(window);
@@ -229,7 +229,7 @@ public final class ModelBenchmark implements Callable<Integer> {
 
   private Scorer scorer(DigitClassifier classifier) {
     return switch (engine) {
-      case "dl4j" -> classifier::output;
+      case "dl4j" -> classifier::layerOutput;
       case "folded" -> compiled(classifier, CNN2DFormat.NCHW)::output;
       case "folded-nhwc" -> compiled(classifier, CNN2DFormat.NHWC)::output;
       default ->
