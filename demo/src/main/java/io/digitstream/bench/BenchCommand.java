@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.Callable;
+import org.deeplearning4j.nn.conf.inputs.InputType;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -45,6 +46,14 @@ public final class BenchCommand implements Callable<Integer> {
   int seconds;
 
   @Option(
+      names = "--warmup-seconds",
+      defaultValue = "60",
+      description =
+          "End to end: full load before the sustained window (default: ${DEFAULT-VALUE} s; the"
+              + " JIT compilers of broker and app settle within about a minute, docs/benchmarks.md).")
+  int warmupSeconds;
+
+  @Option(
       names = "--threads",
       defaultValue = "2",
       description = "Model copies / stream threads (default: ${DEFAULT-VALUE}).")
@@ -68,7 +77,7 @@ public final class BenchCommand implements Callable<Integer> {
         return code;
       }
     }
-    double bare = bareModel();
+    Bare bare = bareModel();
     EndToEndBenchmark e2e = new EndToEndBenchmark();
     // Parse through picocli so every option not given here keeps its documented default.
     new CommandLine(e2e)
@@ -76,6 +85,7 @@ public final class BenchCommand implements Callable<Integer> {
             "--model", model.toString(),
             "--data", data.toString(),
             "--seconds", String.valueOf(seconds),
+            "--warmup-seconds", String.valueOf(warmupSeconds),
             "--threads", String.valueOf(threads));
     EndToEndBenchmark.Result r = e2e.run();
     out.println();
@@ -83,15 +93,23 @@ public final class BenchCommand implements Callable<Integer> {
     out.println("|---|---:|");
     out.printf(
         Locale.ROOT,
-        "| (1) bare model, best batch, %d threads | %,.0f images/s |%n",
+        "| (1) bare model, best batch (%d), %d threads | %,.0f images/s |%n",
+        bare.batch(),
         threads,
-        bare);
+        bare.imagesPerSecond());
+    out.printf(
+        Locale.ROOT,
+        "| (1) achieved / machine sgemm, %d threads | %.0f / %.0f GFLOPS (%.0f %%) |%n",
+        threads,
+        bare.gflops(),
+        bare.sgemmGflops(),
+        100 * bare.gflops() / bare.sgemmGflops());
     out.printf(
         Locale.ROOT,
         "| (2) end to end, sustained %.0f s | %,.0f images/s |%n",
         r.windowSeconds(),
         r.imagesPerSecond());
-    out.printf(Locale.ROOT, "| (2)/(1) | %.2f |%n", r.imagesPerSecond() / bare);
+    out.printf(Locale.ROOT, "| (2)/(1) | %.2f |%n", r.imagesPerSecond() / bare.imagesPerSecond());
     out.printf(
         Locale.ROOT,
         "| (3) latency at %,.0f images/s, p50 / p99 | %.1f / %.1f ms |%n",
@@ -102,8 +120,11 @@ public final class BenchCommand implements Callable<Integer> {
     return 0;
   }
 
+  /** The bare model's best rate, its batch size, and its GFLOPS against the machine's sgemm. */
+  private record Bare(double imagesPerSecond, int batch, double gflops, double sgemmGflops) {}
+
   /** Images/s of {@code threads} model copies scoring in parallel at the best batch size. */
-  private double bareModel() throws Exception {
+  private Bare bareModel() throws Exception {
     DigitClassifier first = DigitClassifier.load(ModelBundle.open(model));
     List<Scorer> scorers = new ArrayList<>();
     scorers.add(first::output);
@@ -133,7 +154,25 @@ public final class BenchCommand implements Callable<Integer> {
         bestBatch = batch;
       }
     }
-    out.printf(Locale.ROOT, "  best: %,.0f images/s at batch %d%n", best, bestBatch);
-    return best;
+    long flops =
+        FlopCounter.total(
+            first.network().getLayerWiseConfigurations(),
+            InputType.convolutional(DigitImage.SIDE, DigitImage.SIDE, 1));
+    double gflops = best * flops / 1e9;
+    double sgemm = 0;
+    for (int n : new int[] {512, 768, 1024}) {
+      sgemm = Math.max(sgemm, SgemmProbe.measure(n, threads, 1_000_000_000L).gflops());
+    }
+    out.printf(
+        Locale.ROOT,
+        "  best: %,.0f images/s at batch %d = %.1f GFLOPS (%,d FLOPs/image);"
+            + " sgemm on %d threads, n=512-1024: %.0f GFLOPS%n",
+        best,
+        bestBatch,
+        gflops,
+        flops,
+        threads,
+        sgemm);
+    return new Bare(best, bestBatch, gflops, sgemm);
   }
 }

@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -63,10 +64,24 @@ public final class EndToEndBenchmark implements Callable<Integer> {
   int seconds;
 
   @Option(
+      names = "--warmup-seconds",
+      defaultValue = "5",
+      description =
+          "Full-load run before the sustained window starts counting (default: ${DEFAULT-VALUE} s).")
+  int warmupSeconds;
+
+  @Option(
       names = "--latency-seconds",
       defaultValue = "20",
       description = "Length of the half-rate latency run (default: ${DEFAULT-VALUE} s).")
   int latencySeconds;
+
+  @Option(
+      names = "--latency-csv",
+      description =
+          "Also write every latency sample of the half-rate run to this CSV file (partition,"
+              + " offset, produced, scored, read; epoch ms) to find where the tail comes from.")
+  Path latencyCsv;
 
   @Option(
       names = "--partitions",
@@ -91,6 +106,8 @@ public final class EndToEndBenchmark implements Callable<Integer> {
       description =
           "Extra streams-app setting key=value, repeatable (e.g. -X digitstream.batch.max.size=128).")
   List<String> appSettings = new ArrayList<>();
+
+  private static final int SLICE_SECONDS = 5;
 
   private final PrintStream out = System.out;
   private Path appLog;
@@ -170,15 +187,26 @@ public final class EndToEndBenchmark implements Callable<Integer> {
         Thread filler = new Thread(feeder::keepBacklog, "bench-producer");
         filler.setDaemon(true);
         filler.start();
-        long warmupEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        long loadStart = System.nanoTime();
+        long warmupEnd = loadStart + TimeUnit.SECONDS.toNanos(warmupSeconds);
         long windowStart = -1;
         long counted = 0;
+        // Counts per 5-s slice since full load began: the warm-up slices show the JVMs' JIT
+        // compilers at work, the window's slices whether the rate is steady.
+        List<Long> slices = new ArrayList<>();
         long end = Long.MAX_VALUE;
         while (System.nanoTime() < end) {
-          int n = drain(consumer, null);
+          // Latencies are taken (and dropped) here too: the consumer's decoding path is then
+          // compiled before the latency run starts, not during it.
+          int n = drain(consumer, new Latencies());
           feeder.consumed(n);
           rss.sample();
           long now = System.nanoTime();
+          int slice = (int) ((now - loadStart) / TimeUnit.SECONDS.toNanos(SLICE_SECONDS));
+          while (slices.size() <= slice) {
+            slices.add(0L);
+          }
+          slices.set(slice, slices.get(slice) + n);
           if (windowStart < 0 && now >= warmupEnd) {
             windowStart = now;
             end = now + TimeUnit.SECONDS.toNanos(seconds);
@@ -195,6 +223,17 @@ public final class EndToEndBenchmark implements Callable<Integer> {
         feeder.stop();
         filler.join();
         out.printf(Locale.ROOT, "Sustained %,.0f images/s; draining the backlog ...%n", rate);
+        int warmupSlices = warmupSeconds / SLICE_SECONDS;
+        int windowSlices = seconds / SLICE_SECONDS;
+        out.printf(
+            Locale.ROOT,
+            "  images/s per %d s, warm-up: %s | window: %s%n",
+            SLICE_SECONDS,
+            rates(slices.subList(0, Math.min(warmupSlices, slices.size()))),
+            rates(
+                slices.subList(
+                    Math.min(warmupSlices, slices.size()),
+                    Math.min(warmupSlices + windowSlices, slices.size()))));
         long sent = feeder.sent();
         long seen = counted;
         // Drain everything still queued so the latency phase starts from an empty pipeline.
@@ -208,7 +247,7 @@ public final class EndToEndBenchmark implements Callable<Integer> {
 
         // Phase 2: half the sustained rate, steady, latency from the image's timestamp.
         double half = rate / 2;
-        List<Long> latencies = new ArrayList<>();
+        Latencies latencies = new Latencies();
         Thread paced =
             new Thread(() -> feeder.sendPaced(half, latencySeconds), "bench-paced-producer");
         paced.setDaemon(true);
@@ -219,15 +258,41 @@ public final class EndToEndBenchmark implements Callable<Integer> {
           rss.sample();
         }
         paced.join();
-        long[] lat = latencies.stream().mapToLong(Long::longValue).sorted().toArray();
-        double p50 = lat.length == 0 ? Double.NaN : lat[lat.length / 2] / 1e6;
-        double p99 =
-            lat.length == 0
-                ? Double.NaN
-                : lat[Math.min(lat.length - 1, (int) Math.ceil(lat.length * 0.99) - 1)] / 1e6;
         out.printf(
             Locale.ROOT, "(%,d images sent in phase 1, %,d counted in its window)%n", sent, seen);
-        return new Result(rate, window, counted, half, p50, p99, lat.length, rss.peak());
+        if (latencyCsv != null) {
+          latencies.write(latencyCsv);
+        }
+        long[] perSecond = latencies.p99PerSecond();
+        long[] sortedSeconds = perSecond.clone();
+        Arrays.sort(sortedSeconds);
+        out.printf(
+            Locale.ROOT,
+            "p99 of each second (by produce time), ms: %s%n  median %d, worst %d;"
+                + " %d of %d seconds above 100 ms%n",
+            Arrays.toString(perSecond),
+            sortedSeconds.length == 0 ? -1 : sortedSeconds[sortedSeconds.length / 2],
+            sortedSeconds.length == 0 ? -1 : sortedSeconds[sortedSeconds.length - 1],
+            Arrays.stream(perSecond).filter(v -> v > 100).count(),
+            perSecond.length);
+        out.printf(
+            Locale.ROOT,
+            "Latency split at %,.0f/s: produce -> scored p50 %d ms, p99 %d ms;"
+                + " scored -> read (commit, fetch) p50 %d ms, p99 %d ms%n",
+            half,
+            Latencies.percentile(latencies.toScored, 0.50),
+            Latencies.percentile(latencies.toScored, 0.99),
+            Latencies.percentile(latencies.toRead, 0.50),
+            Latencies.percentile(latencies.toRead, 0.99));
+        return new Result(
+            rate,
+            window,
+            counted,
+            half,
+            Latencies.percentile(latencies.total, 0.50),
+            Latencies.percentile(latencies.total, 0.99),
+            latencies.total.size(),
+            rss.peak());
       } finally {
         app.destroy();
         if (!app.waitFor(30, TimeUnit.SECONDS)) {
@@ -270,19 +335,77 @@ public final class EndToEndBenchmark implements Callable<Integer> {
     return pb.start();
   }
 
+  private static String rates(List<Long> counts) {
+    return String.join(
+        ", ",
+        counts.stream()
+            .map(c -> String.format(Locale.ROOT, "%,.0f", c / (double) SLICE_SECONDS))
+            .toList());
+  }
+
   /** Polls once; returns how many predictions arrived and records their latency if asked. */
-  private static int drain(KafkaConsumer<byte[], byte[]> consumer, List<Long> latencies) {
+  private static int drain(KafkaConsumer<byte[], byte[]> consumer, Latencies latencies) {
     var records = consumer.poll(Duration.ofMillis(50));
     if (latencies != null) {
       long now = System.currentTimeMillis();
       for (ConsumerRecord<byte[], byte[]> r : records) {
         Prediction p = Codec.predictions().decode(r.value());
         // The image's timestamp is the producer's send time (CreateTime), so this is produce to
-        // consume.
-        latencies.add((now - p.imageTimestamp()) * 1_000_000L);
+        // consume; scoredAt splits it where the batch was scored.
+        latencies.total.add(now - p.imageTimestamp());
+        latencies.toScored.add(p.scoredAt() - p.imageTimestamp());
+        latencies.toRead.add(now - p.scoredAt());
+        latencies.rows.add(
+            new long[] {r.partition(), r.offset(), p.imageTimestamp(), p.scoredAt(), now});
       }
     }
     return records.count();
+  }
+
+  /** Produce-to-read latencies in ms, whole and split at the moment of scoring. */
+  private static final class Latencies {
+    final List<Long> total = new ArrayList<>();
+    final List<Long> toScored = new ArrayList<>();
+    final List<Long> toRead = new ArrayList<>();
+    final List<long[]> rows = new ArrayList<>();
+
+    void write(Path csv) throws IOException {
+      List<String> lines = new ArrayList<>(rows.size() + 1);
+      lines.add("partition,offset,produced,scored,read");
+      for (long[] row : rows) {
+        lines.add(row[0] + "," + row[1] + "," + row[2] + "," + row[3] + "," + row[4]);
+      }
+      Files.write(csv, lines);
+    }
+
+    /** The p99 of the samples produced in each whole second of the run, in order. */
+    long[] p99PerSecond() {
+      if (rows.isEmpty()) {
+        return new long[0];
+      }
+      long first = rows.stream().mapToLong(r -> r[2]).min().getAsLong();
+      long last = rows.stream().mapToLong(r -> r[2]).max().getAsLong();
+      int seconds = (int) ((last - first) / 1000);
+      List<List<Long>> bySecond = new ArrayList<>();
+      for (int i = 0; i < seconds; i++) {
+        bySecond.add(new ArrayList<>());
+      }
+      for (long[] r : rows) {
+        int second = (int) ((r[2] - first) / 1000);
+        if (second < seconds) {
+          bySecond.get(second).add(r[4] - r[2]);
+        }
+      }
+      return bySecond.stream().mapToLong(v -> percentile(v, 0.99)).toArray();
+    }
+
+    static long percentile(List<Long> values, double q) {
+      if (values.isEmpty()) {
+        return -1;
+      }
+      long[] sorted = values.stream().mapToLong(Long::longValue).sorted().toArray();
+      return sorted[Math.min(sorted.length - 1, (int) Math.ceil(sorted.length * q) - 1)];
+    }
   }
 
   private static KafkaProducer<String, byte[]> producer(String bootstrap) {

@@ -30,8 +30,8 @@ class StreamsSettingsTest {
         .containsEntry("bootstrap.servers", "127.0.0.1:9092")
         .containsEntry("processing.guarantee", "exactly_once_v2")
         .containsEntry("num.stream.threads", "2")
-        .containsEntry("commit.interval.ms", "50")
-        .containsEntry("poll.ms", "10")
+        .containsEntry("commit.interval.ms", "25")
+        .containsEntry("poll.ms", "5")
         .containsEntry("processing.exception.handler.global.enabled", "true")
         .containsEntry("ensure.explicit.internal.resource.naming", "true")
         .containsEntry("errors.dead.letter.queue.topic.name", "digits.images.dlq")
@@ -44,7 +44,7 @@ class StreamsSettingsTest {
     assertThat(kafka.stringPropertyNames()).noneMatch(k -> k.startsWith("digitstream."));
     assertThat(settings.model()).isEqualTo(Path.of("models", "default"));
     assertThat(settings.batching().maxSize()).isEqualTo(64);
-    assertThat(settings.batching().maxWait()).isEqualTo(Duration.ofMillis(20));
+    assertThat(settings.batching().maxWait()).isEqualTo(Duration.ofMillis(10));
     assertThat(settings.createTopics()).isTrue();
     assertThat(settings.partitions()).isEqualTo(4);
     assertThat(settings.replicationFactor()).isEqualTo((short) 1);

@@ -177,7 +177,8 @@ public final class BatchScorer implements Processor<String, DigitImage, String, 
     scoreShadow(input, n, scoredAt);
     // Deleting after forwarding: under at-least-once a crash in between repeats, never loses.
     for (Slot slot : pending) {
-      store.delete(slot.index());
+      // put(null) deletes without reading back (and deserialising) the old value, as delete does.
+      store.put(slot.index(), null);
     }
     pending.clear();
     oldestPendingSince = NOTHING_PENDING;
