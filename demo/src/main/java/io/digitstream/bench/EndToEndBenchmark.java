@@ -102,6 +102,12 @@ public final class EndToEndBenchmark implements Callable<Integer> {
   String appHeap;
 
   @Option(
+      names = "--app-jvm-option",
+      description =
+          "Extra JVM option of the streams app, repeatable (e.g. -XX:MaxGCPauseMillis=20).")
+  List<String> appJvmOptions = new ArrayList<>();
+
+  @Option(
       names = "-X",
       description =
           "Extra streams-app setting key=value, repeatable (e.g. -X digitstream.batch.max.size=128).")
@@ -310,6 +316,7 @@ public final class EndToEndBenchmark implements Callable<Integer> {
     command.add("-Xmx" + appHeap);
     command.add("-Dorg.bytedeco.javacpp.maxbytes=" + appHeap);
     command.add("-Dorg.bytedeco.javacpp.maxphysicalbytes=2g");
+    command.addAll(appJvmOptions);
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
     command.add("io.digitstream.streams.StreamsCli");
