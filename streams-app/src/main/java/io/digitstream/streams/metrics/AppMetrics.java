@@ -3,8 +3,11 @@ package io.digitstream.streams.metrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.distribution.HistogramSnapshot;
 import io.micrometer.core.instrument.distribution.ValueAtPercentile;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -95,8 +98,41 @@ public final class AppMetrics implements AutoCloseable {
   private final Throughput throughput;
   private KafkaStreamsMetrics streamsMetrics;
 
+  /**
+   * Kafka Streams names a store metric's tag after the store type ({@code rocksdb-state-id}, {@code
+   * in-memory-state-id}, ...), but Prometheus wants one set of tag keys per meter name, so the
+   * registry refused the second type's meters (with a warning at start). All become {@code
+   * state.id} plus {@code store.type}.
+   */
+  static final MeterFilter ONE_STORE_TAG =
+      new MeterFilter() {
+        @Override
+        public Meter.Id map(Meter.Id id) {
+          if (!id.getName().startsWith(STORE_METRICS)) {
+            return id;
+          }
+          List<Tag> tags = new ArrayList<>();
+          boolean renamed = false;
+          for (Tag tag : id.getTagsAsIterable()) {
+            if (tag.getKey().endsWith(STATE_ID) && !tag.getKey().equals("state.id")) {
+              String type = tag.getKey().substring(0, tag.getKey().length() - STATE_ID.length());
+              tags.add(Tag.of("state.id", tag.getValue()));
+              tags.add(Tag.of("store.type", type));
+              renamed = true;
+            } else {
+              tags.add(tag);
+            }
+          }
+          return renamed ? id.replaceTags(tags) : id;
+        }
+      };
+
+  private static final String STORE_METRICS = "kafka.stream.state.";
+  private static final String STATE_ID = ".state.id";
+
   public AppMetrics() {
     registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    registry.config().meterFilter(ONE_STORE_TAG);
     imagesScored =
         Counter.builder("digitstream.images.scored")
             .description("Images scored by the model")
