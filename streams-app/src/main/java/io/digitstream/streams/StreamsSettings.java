@@ -39,6 +39,7 @@ import org.slf4j.LoggerFactory;
  * @param accuracy the label join and the accuracy windows
  * @param http where the REST server and the accuracy page listen
  * @param shadowTopic the topic of the shadow model's predictions
+ * @param rocksDbMemoryMb the memory budget of all RocksDB stores together, MiB
  */
 public record StreamsSettings(
     Properties kafka,
@@ -51,7 +52,8 @@ public record StreamsSettings(
     int nativeThreads,
     AccuracySettings accuracy,
     HttpSettings http,
-    String shadowTopic) {
+    String shadowTopic,
+    int rocksDbMemoryMb) {
 
   public static final String MODEL = "digitstream.model";
   public static final String BATCH_MAX_SIZE = "digitstream.batch.max.size";
@@ -61,6 +63,7 @@ public record StreamsSettings(
   public static final String TOPICS_REPLICATION_FACTOR = "digitstream.topics.replication.factor";
   public static final String NATIVE_THREADS = "digitstream.native.threads";
   public static final String SHADOW_TOPIC = "digitstream.shadow.topic";
+  public static final String ROCKSDB_MEMORY_MB = "digitstream.rocksdb.memory.mb";
 
   private static final Logger log = LoggerFactory.getLogger(StreamsSettings.class);
   private static final String OWN_PREFIX = "digitstream.";
@@ -74,6 +77,7 @@ public record StreamsSettings(
           TOPICS_REPLICATION_FACTOR,
           NATIVE_THREADS,
           SHADOW_TOPIC,
+          ROCKSDB_MEMORY_MB,
           AccuracySettings.LATENESS_MS,
           AccuracySettings.GRACE_MS,
           AccuracySettings.IDLE_MS,
@@ -135,6 +139,9 @@ public record StreamsSettings(
     d.put(TOPICS_REPLICATION_FACTOR, "1");
     d.put(NATIVE_THREADS, "1");
     d.put(SHADOW_TOPIC, "digits.predictions.shadow");
+    d.put(ROCKSDB_MEMORY_MB, "128");
+    // One memory budget for all RocksDB stores (the label join's), not one per store instance.
+    d.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedRocksDbMemory.class.getName());
     AccuracySettings accuracy = AccuracySettings.defaults();
     d.put(AccuracySettings.LATENESS_MS, String.valueOf(accuracy.lateness().toMillis()));
     d.put(AccuracySettings.GRACE_MS, String.valueOf(accuracy.grace().toMillis()));
@@ -208,6 +215,7 @@ public record StreamsSettings(
       throw ConfigException.invalid(
           SHADOW_TOPIC, shadowTopic, "a Kafka topic name of 1-249 characters from [a-zA-Z0-9._-]");
     }
+    int rocksDbMemoryMb = Settings.intValue(merged, ROCKSDB_MEMORY_MB, 16, 1 << 20);
     String model = merged.getProperty(MODEL);
     if (model == null || model.isBlank()) {
       throw ConfigException.invalid(MODEL, model, "the path of a model bundle directory");
@@ -254,7 +262,8 @@ public record StreamsSettings(
         nativeThreads,
         accuracy,
         http,
-        shadowTopic);
+        shadowTopic,
+        rocksDbMemoryMb);
   }
 
   private static AccuracySettings accuracy(Properties merged) {
@@ -301,6 +310,7 @@ public record StreamsSettings(
     all.setProperty(AccuracySettings.RETENTION_MS, String.valueOf(accuracy.retention().toMillis()));
     all.setProperty(HttpSettings.HOST, http.host());
     all.setProperty(HttpSettings.PORT, String.valueOf(http.port()));
+    all.setProperty(ROCKSDB_MEMORY_MB, String.valueOf(rocksDbMemoryMb));
     topics
         .names()
         .byRole()
