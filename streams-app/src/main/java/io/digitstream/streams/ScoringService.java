@@ -22,6 +22,7 @@ import java.net.URI;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -59,10 +60,24 @@ public final class ScoringService implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(ScoringService.class);
   private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(30);
-  private static final List<String> TOPIC_ROLES =
-      List.of("images", "labels", "predictions", "dlq", "accuracy");
+  // Accuracy records are keyed by version and window: the latest per key is the answer, and old
+  // windows age out.
+  private static final Map<String, Map<String, String>> TOPIC_ROLES = topicRoles();
   // Labels meet the predictions of their images in the task of the same partition number.
   private static final List<String> CO_PARTITIONED = List.of("images", "labels");
+
+  private static Map<String, Map<String, String>> topicRoles() {
+    Map<String, Map<String, String>> roles = new LinkedHashMap<>();
+    for (String role : List.of("images", "labels", "predictions", "dlq")) {
+      roles.put(role, Map.of());
+    }
+    roles.put(
+        "accuracy",
+        Map.of(
+            TopicConfig.CLEANUP_POLICY_CONFIG,
+            TopicConfig.CLEANUP_POLICY_COMPACT + "," + TopicConfig.CLEANUP_POLICY_DELETE));
+    return roles;
+  }
 
   private final StreamsSettings settings;
   private final CountDownLatch running = new CountDownLatch(1);

@@ -12,6 +12,7 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
@@ -73,6 +74,33 @@ final class TopicSetup {
   }
 
   /**
+   * Ensures the topics of the roles exist, creating a missing one with its role's topic configs;
+   * when creation is off, every missing topic is named at once.
+   *
+   * @return the topics this call created
+   */
+  List<String> ensure(
+      TopicNames names,
+      Map<String, Map<String, String>> configsByRole,
+      boolean create,
+      int partitions,
+      short replication) {
+    Map<String, String> wanted = new LinkedHashMap<>();
+    Map<String, Map<String, String>> configsByTopic = new LinkedHashMap<>();
+    configsByRole.forEach(
+        (role, configs) -> {
+          wanted.put(TopicNames.PREFIX + role, names.byRole().get(role));
+          configsByTopic.put(names.byRole().get(role), configs);
+        });
+    return ensureNamed(
+        wanted,
+        create,
+        partitions,
+        replication,
+        name -> configsByTopic.getOrDefault(name, Map.of()));
+  }
+
+  /**
    * Ensures the topics exist, each given with the key that names it (for messages), e.g. {@code
    * digitstream.topic.images -> digits.images}.
    *
@@ -84,6 +112,15 @@ final class TopicSetup {
       int partitions,
       short replication,
       Map<String, String> configs) {
+    return ensureNamed(wanted, create, partitions, replication, name -> configs);
+  }
+
+  private List<String> ensureNamed(
+      Map<String, String> wanted,
+      boolean create,
+      int partitions,
+      short replication,
+      Function<String, Map<String, String>> configs) {
     Set<String> existing = get(admin.listTopics().names(), "listing topics");
     Map<String, String> missing = new LinkedHashMap<>(wanted);
     missing.values().removeAll(existing);
@@ -105,7 +142,7 @@ final class TopicSetup {
     }
     List<NewTopic> newTopics = new ArrayList<>();
     for (String name : missing.values()) {
-      newTopics.add(new NewTopic(name, partitions, replication).configs(configs));
+      newTopics.add(new NewTopic(name, partitions, replication).configs(configs.apply(name)));
     }
     List<String> created = new ArrayList<>();
     admin

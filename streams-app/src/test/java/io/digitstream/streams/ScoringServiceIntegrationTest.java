@@ -15,8 +15,11 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -103,6 +106,10 @@ class ScoringServiceIntegrationTest {
                 .allTopicNames()
                 .get();
         assertThat(topics.values()).allSatisfy(t -> assertThat(t.partitions()).hasSize(3));
+        ConfigResource accuracy = new ConfigResource(ConfigResource.Type.TOPIC, name + ".accuracy");
+        Config accuracyConfig = admin.describeConfigs(List.of(accuracy)).all().get().get(accuracy);
+        assertThat(accuracyConfig.get(TopicConfig.CLEANUP_POLICY_CONFIG).value())
+            .isEqualTo("compact,delete");
       }
     }
   }
