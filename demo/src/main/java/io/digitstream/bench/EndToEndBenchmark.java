@@ -31,6 +31,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -128,6 +129,17 @@ public final class EndToEndBenchmark implements Callable<Integer> {
       double p99Millis,
       long latencySamples,
       long appPeakRssBytes) {}
+
+  /**
+   * Runs the end-to-end part alone. Option values may start with a dash ({@code
+   * --app-jvm-option=-XX:...}), which picocli would otherwise read as the {@code -X} option.
+   */
+  public static void main(String[] args) {
+    System.exit(
+        new CommandLine(new EndToEndBenchmark())
+            .setAllowOptionsAsOptionParameters(true)
+            .execute(args));
+  }
 
   @Override
   public Integer call() throws Exception {
@@ -286,18 +298,18 @@ public final class EndToEndBenchmark implements Callable<Integer> {
             "Latency split at %,.0f/s: produce -> scored p50 %d ms, p99 %d ms;"
                 + " scored -> read (commit, fetch) p50 %d ms, p99 %d ms%n",
             half,
-            Latencies.percentile(latencies.toScored, 0.50),
-            Latencies.percentile(latencies.toScored, 0.99),
-            Latencies.percentile(latencies.toRead, 0.50),
-            Latencies.percentile(latencies.toRead, 0.99));
+            latencies.toScored(0.50),
+            latencies.toScored(0.99),
+            latencies.toRead(0.50),
+            latencies.toRead(0.99));
         return new Result(
             rate,
             window,
             counted,
             half,
-            Latencies.percentile(latencies.total, 0.50),
-            Latencies.percentile(latencies.total, 0.99),
-            latencies.total.size(),
+            latencies.total(0.50),
+            latencies.total(0.99),
+            latencies.size(),
             rss.peak());
       } finally {
         app.destroy();
@@ -359,22 +371,44 @@ public final class EndToEndBenchmark implements Callable<Integer> {
         Prediction p = Codec.predictions().decode(r.value());
         // The image's timestamp is the producer's send time (CreateTime), so this is produce to
         // consume; scoredAt splits it where the batch was scored.
-        latencies.total.add(now - p.imageTimestamp());
-        latencies.toScored.add(p.scoredAt() - p.imageTimestamp());
-        latencies.toRead.add(now - p.scoredAt());
-        latencies.rows.add(
-            new long[] {r.partition(), r.offset(), p.imageTimestamp(), p.scoredAt(), now});
+        latencies.add(r, p, now);
       }
     }
     return records.count();
   }
 
-  /** Produce-to-read latencies in ms, whole and split at the moment of scoring. */
+  /**
+   * Produce-to-read latency samples in ms: per prediction its partition, offset, and when the image
+   * was produced, scored and read.
+   */
   private static final class Latencies {
-    final List<Long> total = new ArrayList<>();
-    final List<Long> toScored = new ArrayList<>();
-    final List<Long> toRead = new ArrayList<>();
-    final List<long[]> rows = new ArrayList<>();
+    private static final int PRODUCED = 2;
+    private static final int SCORED = 3;
+    private static final int READ = 4;
+    private final List<long[]> rows = new ArrayList<>();
+
+    void add(ConsumerRecord<byte[], byte[]> record, Prediction p, long readAt) {
+      rows.add(
+          new long[] {
+            record.partition(), record.offset(), p.imageTimestamp(), p.scoredAt(), readAt
+          });
+    }
+
+    int size() {
+      return rows.size();
+    }
+
+    long total(double q) {
+      return percentile(rows, PRODUCED, READ, q);
+    }
+
+    long toScored(double q) {
+      return percentile(rows, PRODUCED, SCORED, q);
+    }
+
+    long toRead(double q) {
+      return percentile(rows, SCORED, READ, q);
+    }
 
     void write(Path csv) throws IOException {
       List<String> lines = new ArrayList<>(rows.size() + 1);
@@ -390,28 +424,27 @@ public final class EndToEndBenchmark implements Callable<Integer> {
       if (rows.isEmpty()) {
         return new long[0];
       }
-      long first = rows.stream().mapToLong(r -> r[2]).min().getAsLong();
-      long last = rows.stream().mapToLong(r -> r[2]).max().getAsLong();
-      int seconds = (int) ((last - first) / 1000);
-      List<List<Long>> bySecond = new ArrayList<>();
-      for (int i = 0; i < seconds; i++) {
+      long first = rows.stream().mapToLong(r -> r[PRODUCED]).min().getAsLong();
+      long last = rows.stream().mapToLong(r -> r[PRODUCED]).max().getAsLong();
+      List<List<long[]>> bySecond = new ArrayList<>();
+      for (int i = 0; i < (last - first) / 1000; i++) {
         bySecond.add(new ArrayList<>());
       }
       for (long[] r : rows) {
-        int second = (int) ((r[2] - first) / 1000);
-        if (second < seconds) {
-          bySecond.get(second).add(r[4] - r[2]);
+        int second = (int) ((r[PRODUCED] - first) / 1000);
+        if (second < bySecond.size()) {
+          bySecond.get(second).add(r);
         }
       }
-      return bySecond.stream().mapToLong(v -> percentile(v, 0.99)).toArray();
+      return bySecond.stream().mapToLong(v -> percentile(v, PRODUCED, READ, 0.99)).toArray();
     }
 
-    static long percentile(List<Long> values, double q) {
-      if (values.isEmpty()) {
+    private static long percentile(List<long[]> rows, int from, int to, double q) {
+      if (rows.isEmpty()) {
         return -1;
       }
-      long[] sorted = values.stream().mapToLong(Long::longValue).sorted().toArray();
-      return sorted[Math.min(sorted.length - 1, (int) Math.ceil(sorted.length * q) - 1)];
+      long[] sorted = rows.stream().mapToLong(r -> r[to] - r[from]).sorted().toArray();
+      return (long) Measurements.percentile(sorted, q);
     }
   }
 

@@ -146,7 +146,8 @@ final class Measurements {
     return t[reps / 2];
   }
 
-  private static double percentile(long[] sorted, double q) {
+  /** The q-quantile of sorted values (nearest rank). */
+  static double percentile(long[] sorted, double q) {
     int i = (int) Math.ceil(q * sorted.length) - 1;
     return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
   }

@@ -22,19 +22,20 @@ public final class BoundedRocksDbMemory implements RocksDBConfigSetter {
   private static final long MEMTABLE_BYTES = 8L << 20;
   private static final double HIGH_PRIORITY_SHARE = 0.1;
 
-  private static long budget = 128L << 20;
+  /**
+   * Key of the budget in bytes (a {@code Long}) in the Kafka Streams properties, which Kafka
+   * Streams hands to {@link #setConfig}; set from {@value StreamsSettings#ROCKSDB_MEMORY_MB}.
+   */
+  public static final String BUDGET_CONFIG = "digitstream.internal.rocksdb.memory.bytes";
+
+  private static final long DEFAULT_BUDGET = 128L << 20;
   private static Shared shared;
 
-  /** Sets the budget; takes effect for stores opened by a JVM that has not opened one yet. */
-  static synchronized void budget(long bytes) {
-    if (bytes < 1) {
-      throw new IllegalArgumentException("RocksDB memory budget must be positive, got " + bytes);
-    }
-    budget = bytes;
-  }
-
-  /** The cache and write-buffer manager all stores of this JVM share. */
-  static synchronized Shared shared() {
+  /**
+   * The cache and write-buffer manager all stores of this JVM share, sized by the budget the first
+   * store brings.
+   */
+  static synchronized Shared shared(long budget) {
     if (shared == null) {
       Cache cache = new LRUCache(budget, -1, false, HIGH_PRIORITY_SHARE);
       shared = new Shared(budget, cache, new WriteBufferManager(budget / 2, cache));
@@ -44,7 +45,11 @@ public final class BoundedRocksDbMemory implements RocksDBConfigSetter {
 
   @Override
   public void setConfig(String storeName, Options options, Map<String, Object> configs) {
-    Shared memory = shared();
+    Shared memory =
+        shared(
+            configs.get(BUDGET_CONFIG) instanceof Long budget && budget > 0
+                ? budget
+                : DEFAULT_BUDGET);
     BlockBasedTableConfig table = (BlockBasedTableConfig) options.tableFormatConfig();
     table.setBlockCache(memory.cache());
     table.setCacheIndexAndFilterBlocks(true);

@@ -178,7 +178,7 @@ public final class ScoringService implements AutoCloseable {
       log.debug("Topology:\n{}", topology.describe());
       // The exception handlers are built by Kafka Streams; they find the metrics in their config.
       kafka.put(AppMetrics.CONFIG_KEY, metrics);
-      BoundedRocksDbMemory.budget((long) settings.rocksDbMemoryMb() << 20);
+      kafka.put(BoundedRocksDbMemory.BUDGET_CONFIG, (long) settings.rocksDbMemoryMb() << 20);
       KafkaStreams created = new KafkaStreams(topology, kafka);
       created.setStateListener(
           (now, before) -> {

@@ -21,10 +21,11 @@ class BoundedRocksDbMemoryTest {
       first.setTableFormatConfig(new BlockBasedTableConfig());
       second.setTableFormatConfig(new BlockBasedTableConfig());
 
-      setter.setConfig("label-join-rounds", first, Map.of());
-      setter.setConfig("label-join-deadlines", second, Map.of());
+      Map<String, Object> configs = Map.of(BoundedRocksDbMemory.BUDGET_CONFIG, 64L << 20);
+      setter.setConfig("label-join-rounds", first, configs);
+      setter.setConfig("label-join-deadlines", second, configs);
 
-      BoundedRocksDbMemory.Shared shared = BoundedRocksDbMemory.shared();
+      BoundedRocksDbMemory.Shared shared = BoundedRocksDbMemory.shared(64L << 20);
       assertThat(first.writeBufferManager()).isSameAs(shared.writeBuffers());
       assertThat(second.writeBufferManager()).isSameAs(shared.writeBuffers());
       assertThat(first.maxWriteBufferNumber()).isEqualTo(2);

@@ -58,9 +58,17 @@ record PendingImage(String id, byte[] pixels, long timestamp) {
   }
 
   static byte[] encodeZeroRuns(byte[] pixels) {
-    // Worst case (no zeros): one 2-byte header per 255 literals.
-    byte[] out = new byte[pixels.length + 2 * (pixels.length / 255 + 2)];
-    int o = 0;
+    byte[] out = new byte[maxEncodedLength(pixels.length)];
+    return Arrays.copyOf(out, encodeZeroRuns(pixels, out, 0));
+  }
+
+  // Worst case (no zeros): one 2-byte header per 255 literals.
+  private static int maxEncodedLength(int pixels) {
+    return pixels + 2 * (pixels / 255 + 2);
+  }
+
+  /** Writes the coded pixels into {@code out} from {@code o}; returns the end. */
+  private static int encodeZeroRuns(byte[] pixels, byte[] out, int o) {
     int i = 0;
     while (i < pixels.length) {
       int zeros = 0;
@@ -77,7 +85,7 @@ record PendingImage(String id, byte[] pixels, long timestamp) {
       System.arraycopy(pixels, start, out, o, i - start);
       o += i - start;
     }
-    return Arrays.copyOf(out, o);
+    return o;
   }
 
   static void decodeZeroRuns(ByteBuffer in, byte[] pixels) {
@@ -106,14 +114,15 @@ record PendingImage(String id, byte[] pixels, long timestamp) {
           return null;
         }
         byte[] id = image.id().getBytes(StandardCharsets.UTF_8);
-        byte[] pixels = encodeZeroRuns(image.pixels());
-        return ByteBuffer.allocate(1 + Long.BYTES + Short.BYTES + id.length + pixels.length)
+        int header = 1 + Long.BYTES + Short.BYTES + id.length;
+        byte[] out = new byte[header + maxEncodedLength(image.pixels().length)];
+        ByteBuffer.wrap(out)
             .put(ZERO_RUNS)
             .putLong(image.timestamp())
             .putShort((short) id.length)
-            .put(id)
-            .put(pixels)
-            .array();
+            .put(id);
+        // Coded straight into the record: one copy per image, on the scoring path.
+        return Arrays.copyOf(out, encodeZeroRuns(image.pixels(), out, header));
       };
     }
 
