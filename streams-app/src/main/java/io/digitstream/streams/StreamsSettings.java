@@ -114,7 +114,8 @@ public record StreamsSettings(
         Path.of("data", "streams-state").toAbsolutePath().toString());
     // Under exactly-once, predictions become visible to read_committed readers at each commit;
     // Kafka's default of 100 ms alone would use up the latency budget. 25 ms (with a 10 ms batch
-    // wait) cut the median latency by a third against 50 ms, for about a tenth of the throughput.
+    // wait) cut the median latency by about 40 % against 50 ms, for a tenth to a fifth of the
+    // throughput (docs/benchmarks.md).
     d.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "25");
     d.put(
         StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
