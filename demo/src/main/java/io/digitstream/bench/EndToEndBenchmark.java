@@ -2,6 +2,7 @@ package io.digitstream.bench;
 
 import io.digitstream.broker.EmbeddedKafkaBroker;
 import io.digitstream.image.MnistDataset;
+import io.digitstream.image.MnistFetch;
 import io.digitstream.record.Codec;
 import io.digitstream.record.DigitImage;
 import io.digitstream.record.DigitLabel;
@@ -165,6 +166,7 @@ public final class EndToEndBenchmark implements Callable<Integer> {
 
   /** Runs both phases and returns the figures; prints progress as it goes. */
   public Result run() throws Exception {
+    MnistFetch.ensure(data, System.err);
     MnistDataset test = MnistDataset.load(data, MnistDataset.Split.TEST);
     TopicNames names = TopicNames.defaults();
     Path work = Files.createTempDirectory("digitstream-bench");

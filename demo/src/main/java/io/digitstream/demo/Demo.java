@@ -3,6 +3,9 @@ package io.digitstream.demo;
 import io.digitstream.accuracy.ConfusionMatrix;
 import io.digitstream.broker.EmbeddedKafkaBroker;
 import io.digitstream.image.MnistDataset;
+import io.digitstream.image.MnistFetch;
+import io.digitstream.model.DigitClassifier;
+import io.digitstream.model.Evaluator;
 import io.digitstream.model.ModelBundle;
 import io.digitstream.producer.DigitPublisher;
 import io.digitstream.producer.Progress;
@@ -17,6 +20,7 @@ import io.digitstream.streams.web.Summary;
 import io.digitstream.topic.TopicNames;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -54,9 +58,18 @@ public final class Demo {
       long imagesScored,
       long deadLetters,
       ConfusionMatrix cumulative,
-      Double modelTestAccuracy,
+      ConfusionMatrix evaluated,
       double seconds,
-      boolean complete) {}
+      boolean complete) {
+
+    /**
+     * Whether the streamed matrix equals, cell by cell, what {@code evaluate} computes on the same
+     * images; only meaningful once every image was scored and counted.
+     */
+    public boolean matchesEvaluate() {
+      return complete && cumulative.equals(evaluated);
+    }
+  }
 
   private final Options options;
   private final PrintStream out;
@@ -77,10 +90,17 @@ public final class Demo {
     }
   }
 
+  /** Whether {@link #requestStop()} was called (Ctrl-C), so a partial run is not a failure. */
+  public boolean stopWasRequested() {
+    return stopRequested.get();
+  }
+
   public Result run() throws Exception {
     long started = System.nanoTime();
     ModelBundle bundle = ModelBundle.open(options.model());
-    MnistDataset.load(options.data(), MnistDataset.Split.TEST); // fail early with the file named
+    MnistFetch.ensure(options.data(), out);
+    // Loaded before the broker starts, so a missing or broken file fails at once with its name.
+    MnistDataset test = MnistDataset.load(options.data(), MnistDataset.Split.TEST);
     Path work = Files.createTempDirectory("digitstream-demo");
     TopicNames names = TopicNames.defaults();
     EmbeddedKafkaBroker.Builder brokerBuilder =
@@ -106,45 +126,74 @@ public final class Demo {
       try (ScoringService service =
           new ScoringService(StreamsSettings.load(null, Map.of(), overrides))) {
         service.start();
-        if (!service.awaitRunning(Duration.ofSeconds(60))) {
-          throw new IllegalStateException(
-              "the streams app did not reach RUNNING within 60 s: " + service.state());
-        }
-        service
-            .url()
-            .ifPresent(
-                u ->
-                    out.printf(
-                        "Live accuracy page: %s  (or ./digitstream watch --url %s)%n", u, u));
-        out.printf(
-            "Model %s (%s, %.2f %% on the MNIST test set); streaming %,d test images at %s%n",
-            bundle.version(),
-            bundle.metadata().architecture(),
-            100 * orNaN(bundle.metadata().testAccuracy()),
-            options.images(),
-            options.rate() > 0
-                ? String.format(Locale.ROOT, "%.0f images/s", options.rate())
-                : "full speed");
-
-        PublishSummary published = publish(broker.bootstrapServers(), service);
-        out.println(published.toText(5).strip());
-        boolean complete = awaitAllCounted(service, published);
-        Result result = result(service, bundle, published, complete, started);
-        printSummary(result);
-        if (options.keepRunning() && !stopRequested.get()) {
-          out.printf(
-              "%nStill running (--keep-running): Kafka at %s, page at %s. Ctrl-C stops.%n",
-              broker.bootstrapServers(), service.url().map(Object::toString).orElse("-"));
-          while (!stopRequested.get()) {
-            Thread.sleep(200);
+        Thread firstPrediction = reportFirstPrediction(service);
+        try {
+          if (!service.awaitRunning(Duration.ofSeconds(60))) {
+            throw new IllegalStateException(
+                "the streams app did not reach RUNNING within 60 s: " + service.state());
           }
+          service
+              .url()
+              .ifPresent(
+                  u ->
+                      out.printf(
+                          "Live accuracy page: %s  (or ./digitstream watch --url %s)%n", u, u));
+          out.printf(
+              "Model %s (%s, %.2f %% on the MNIST test set); streaming %,d test images at %s%n",
+              bundle.version(),
+              bundle.metadata().architecture(),
+              100 * orNaN(bundle.metadata().testAccuracy()),
+              options.images(),
+              options.rate() > 0
+                  ? String.format(Locale.ROOT, "%.0f images/s", options.rate())
+                  : "full speed");
+
+          PublishSummary published = publish(broker.bootstrapServers(), service);
+          out.println(published.toText(5).strip());
+          boolean complete = awaitAllCounted(service, published);
+          Result result = result(service, bundle, test, published, complete, started);
+          printSummary(result);
+          if (options.keepRunning() && !stopRequested.get()) {
+            out.printf(
+                "%nStill running (--keep-running): Kafka at %s, page at %s. Ctrl-C stops.%n",
+                broker.bootstrapServers(), service.url().map(Object::toString).orElse("-"));
+            while (!stopRequested.get()) {
+              Thread.sleep(200);
+            }
+          }
+          out.println("Shutting down ...");
+          return result;
+        } finally {
+          firstPrediction.interrupt();
         }
-        out.println("Shutting down ...");
-        return result;
       }
     } finally {
       deleteQuietly(work);
     }
+  }
+
+  /** Prints, once, how long after the JVM started the first image was scored (start-up cost). */
+  private Thread reportFirstPrediction(ScoringService service) {
+    Thread watch =
+        new Thread(
+            () -> {
+              while (service.metrics().imagesScored() == 0) {
+                try {
+                  Thread.sleep(20);
+                } catch (InterruptedException e) {
+                  return;
+                }
+              }
+              long jvmStart = ManagementFactory.getRuntimeMXBean().getStartTime();
+              out.printf(
+                  Locale.ROOT,
+                  "First prediction %.1f s after the JVM started%n",
+                  (System.currentTimeMillis() - jvmStart) / 1e3);
+            },
+            "demo-first-prediction");
+    watch.setDaemon(true);
+    watch.start();
+    return watch;
   }
 
   private PublishSummary publish(String bootstrap, ScoringService service) throws IOException {
@@ -248,6 +297,7 @@ public final class Demo {
   private Result result(
       ScoringService service,
       ModelBundle bundle,
+      MnistDataset test,
       PublishSummary published,
       boolean complete,
       long started) {
@@ -265,7 +315,8 @@ public final class Demo {
         s.total().imagesScored(),
         s.total().deadLetters(),
         cumulative,
-        bundle.metadata().testAccuracy(),
+        // What `evaluate --limit N` gives: the same model on the same images, without Kafka.
+        Evaluator.confusion(DigitClassifier.load(bundle), test, (int) published.imagesSent()),
         (System.nanoTime() - started) / 1e9,
         complete);
   }
@@ -288,15 +339,15 @@ public final class Demo {
         r.cumulative().accuracy(),
         r.cumulative().correct(),
         r.cumulative().count());
-    if (r.cumulative().count() == 10_000 && r.modelTestAccuracy() != null) {
-      boolean same = Math.abs(r.cumulative().accuracy() - r.modelTestAccuracy()) < 1e-9;
+    if (r.complete()) {
       out.printf(
           Locale.ROOT,
-          "  ./digitstream evaluate on the same 10,000 images: %.4f -> %s%n",
-          r.modelTestAccuracy(),
-          same ? "identical" : "DIFFERENT");
-    }
-    if (!r.complete()) {
+          "  ./digitstream evaluate%s on the same %,d images: %.4f -> %s%n",
+          r.imagesSent() == 10_000 ? "" : " --limit " + r.imagesSent(),
+          r.imagesSent(),
+          r.evaluated().accuracy(),
+          r.matchesEvaluate() ? "identical, cell by cell" : "DIFFERENT");
+    } else {
       out.println("  (stopped before every image was scored and counted)");
     }
     out.println();

@@ -52,11 +52,15 @@ class DemoTest {
     assertThat(result.imagesScored()).isEqualTo(IMAGES);
     assertThat(result.deadLetters()).isZero();
     assertThat(result.cumulative()).isEqualTo(directly(IMAGES));
+    assertThat(result.evaluated()).isEqualTo(directly(IMAGES));
+    assertThat(result.matchesEvaluate()).isTrue();
     assertThat(output)
         .contains(
             "Live accuracy page: http://127.0.0.1:",
             "Summary",
-            "cumulative accuracy of model " + result.modelVersion());
+            "cumulative accuracy of model " + result.modelVersion(),
+            "./digitstream evaluate --limit 400 on the same 400 images",
+            "identical, cell by cell");
     assertThat(nonDaemonThreads()).as("threads left running").isSubsetOf(threadsBefore);
   }
 

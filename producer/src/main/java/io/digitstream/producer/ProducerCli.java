@@ -5,6 +5,7 @@ import io.digitstream.config.Settings;
 import io.digitstream.image.IdxFormatException;
 import io.digitstream.image.ImageFileException;
 import io.digitstream.image.MnistDataset;
+import io.digitstream.image.MnistFetch;
 import io.digitstream.producer.PublishSummary.Outcome;
 import io.digitstream.producer.source.FileLabels;
 import io.digitstream.producer.source.FileTreeSource;
@@ -74,7 +75,7 @@ import picocli.CommandLine.Spec;
       "work; secrets are never printed."
     })
 public final class ProducerCli implements Callable<Integer> {
-  private static final Path DEFAULT_DATA = Path.of("data", "mnist");
+  private static final Path DEFAULT_DATA = MnistFetch.DEFAULT_DIR;
   private static final int LISTED_IN_TEXT = 20;
   private static final long SHUTDOWN_WAIT_SECONDS = 60;
 
@@ -478,7 +479,9 @@ public final class ProducerCli implements Callable<Integer> {
     if (s.idxImages != null) {
       return IdxSource.files(s.idxImages, labels.noLabels ? null : s.idxLabels, chosen);
     }
-    return IdxSource.mnist(s.data == null ? DEFAULT_DATA : s.data, split(s.mnist), chosen);
+    Path dir = s.data == null ? DEFAULT_DATA : s.data;
+    MnistFetch.ensure(dir, System.err);
+    return IdxSource.mnist(dir, split(s.mnist), chosen);
   }
 
   private MnistDataset.Split split(String name) {

@@ -2,7 +2,9 @@ package io.digitstream.trainer;
 
 import io.digitstream.accuracy.ConfusionMatrix;
 import io.digitstream.image.MnistDataset;
+import io.digitstream.image.MnistFetch;
 import io.digitstream.model.DigitClassifier;
+import io.digitstream.model.Evaluator;
 import io.digitstream.model.ModelBundle;
 import io.digitstream.record.Json;
 import java.nio.file.Path;
@@ -64,6 +66,7 @@ final class EvaluateCommand implements Callable<Integer> {
               throw new IllegalArgumentException(
                   "--split must be test or train, got '" + split + "'");
         };
+    MnistFetch.ensure(data, System.err);
     MnistDataset dataset = MnistDataset.load(data, which);
     long start = System.nanoTime();
     ConfusionMatrix matrix = Evaluator.confusion(classifier, dataset, limit);

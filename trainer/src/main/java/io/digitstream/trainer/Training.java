@@ -2,7 +2,9 @@ package io.digitstream.trainer;
 
 import io.digitstream.accuracy.ConfusionMatrix;
 import io.digitstream.image.MnistDataset;
+import io.digitstream.image.MnistFetch;
 import io.digitstream.model.DigitClassifier;
+import io.digitstream.model.Evaluator;
 import io.digitstream.model.ModelBundle;
 import io.digitstream.model.ModelMetadata;
 import io.digitstream.model.ModelMetadata.EpochRecord;
@@ -68,6 +70,7 @@ final class Training {
   Result run() throws IOException {
     long started = System.nanoTime();
     Nd4j.getRandom().setSeed(options.seed());
+    MnistFetch.ensure(options.dataDir(), System.err);
     MnistDataset train = MnistDataset.load(options.dataDir(), MnistDataset.Split.TRAIN);
     MnistDataset test = MnistDataset.load(options.dataDir(), MnistDataset.Split.TEST);
 

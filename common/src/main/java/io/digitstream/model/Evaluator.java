@@ -1,21 +1,22 @@
-package io.digitstream.trainer;
+package io.digitstream.model;
 
 import io.digitstream.accuracy.ConfusionMatrix;
 import io.digitstream.image.MnistDataset;
-import io.digitstream.model.DigitClassifier;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Scores a labelled data set with a {@link DigitClassifier}, the same code path the streams app
- * uses, so the two confusion matrices can be compared cell by cell.
+ * uses, so {@code evaluate}'s confusion matrix and the streamed one can be compared cell by cell.
  */
-final class Evaluator {
+public final class Evaluator {
   static final int BATCH = 256;
 
   private Evaluator() {}
 
-  static ConfusionMatrix confusion(DigitClassifier classifier, MnistDataset data, int limit) {
+  /** The confusion matrix of the first {@code limit} images of {@code data} (0 = all). */
+  public static ConfusionMatrix confusion(
+      DigitClassifier classifier, MnistDataset data, int limit) {
     int n = limit > 0 ? Math.min(limit, data.size()) : data.size();
     long[][] counts = new long[10][10];
     for (int start = 0; start < n; start += BATCH) {
