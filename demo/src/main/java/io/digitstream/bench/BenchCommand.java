@@ -1,5 +1,6 @@
 package io.digitstream.bench;
 
+import io.digitstream.image.MnistFetch;
 import io.digitstream.model.DigitClassifier;
 import io.digitstream.model.ModelBundle;
 import io.digitstream.record.DigitImage;
@@ -68,6 +69,7 @@ public final class BenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    MnistFetch.ensure(data, System.err); // before the bare-model phase, so a failure is immediate
     MachineInfo.probe().lines().forEach(out::println);
     if (fullTable) {
       int code =

@@ -13,7 +13,7 @@ import org.testcontainers.kafka.KafkaContainer;
  */
 @Testcontainers(disabledWithoutDocker = true)
 class ScoringServiceContainerTest {
-  @Container static final KafkaContainer KAFKA = new KafkaContainer("apache/kafka:4.3.1");
+  @Container static final KafkaContainer KAFKA = new KafkaContainer("apache/kafka:4.4.0");
 
   @TempDir Path stateDir;
 
