@@ -2,6 +2,7 @@ package io.digitstream.trainer;
 
 import io.digitstream.accuracy.ConfusionMatrix;
 import io.digitstream.image.MnistDataset;
+import io.digitstream.model.Architecture;
 import io.digitstream.model.DigitClassifier;
 import io.digitstream.model.ModelBundle;
 import io.digitstream.model.ModelMetadata;
