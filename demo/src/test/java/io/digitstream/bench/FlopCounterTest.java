@@ -3,7 +3,7 @@ package io.digitstream.bench;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
-import io.digitstream.trainer.Architecture;
+import io.digitstream.model.Architecture;
 import java.util.List;
 import java.util.Map;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;

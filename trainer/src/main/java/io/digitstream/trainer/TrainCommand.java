@@ -1,5 +1,6 @@
 package io.digitstream.trainer;
 
+import io.digitstream.model.Architecture;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;

@@ -3,6 +3,7 @@ package io.digitstream.trainer;
 import io.digitstream.accuracy.ConfusionMatrix;
 import io.digitstream.image.MnistDataset;
 import io.digitstream.image.MnistFetch;
+import io.digitstream.model.Architecture;
 import io.digitstream.model.DigitClassifier;
 import io.digitstream.model.Evaluator;
 import io.digitstream.model.ModelBundle;

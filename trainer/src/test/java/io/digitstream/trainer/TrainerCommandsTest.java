@@ -3,6 +3,7 @@ package io.digitstream.trainer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.digitstream.model.Architecture;
 import io.digitstream.model.ModelBundle;
 import io.digitstream.record.Json;
 import java.nio.file.Files;

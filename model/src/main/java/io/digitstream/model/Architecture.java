@@ -1,7 +1,8 @@
-package io.digitstream.trainer;
+package io.digitstream.model;
 
 import java.util.Arrays;
 import java.util.Locale;
+import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -18,7 +19,10 @@ import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 import org.nd4j.linalg.schedule.ISchedule;
 
-/** The networks the trainer can build, selectable by name. All take NCHW [n, 1, 28, 28] in 0–1. */
+/**
+ * The networks the trainer can build, selectable by name ({@code train --arch}). All take a 28×28
+ * grey image in 0–1, NCHW [n, 1, 28, 28] unless built for another format.
+ */
 public enum Architecture {
   /**
    * The default: LeNet's shape with batch normalisation after each convolution and dropout before
@@ -111,13 +115,22 @@ public enum Architecture {
 
   /** The full configuration: Adam with {@code learningRate}, He initialisation, given seed. */
   public MultiLayerConfiguration configuration(long seed, ISchedule learningRate) {
+    return configuration(seed, learningRate, CNN2DFormat.NCHW);
+  }
+
+  /**
+   * {@link #configuration(long, ISchedule)} with activations in {@code format}; the input type
+   * carries it to every convolution, batch-norm and pooling layer. The trainer uses NCHW.
+   */
+  public MultiLayerConfiguration configuration(
+      long seed, ISchedule learningRate, CNN2DFormat format) {
     NeuralNetConfiguration.Builder base =
         new NeuralNetConfiguration.Builder()
             .seed(seed)
             .updater(new Adam(learningRate))
             .weightInit(WeightInit.RELU)
             .convolutionMode(ConvolutionMode.Truncate);
-    return layers(base).setInputType(InputType.convolutional(28, 28, 1)).build();
+    return layers(base).setInputType(InputType.convolutional(28, 28, 1, format)).build();
   }
 
   public static Architecture byName(String name) {
