@@ -1,5 +1,6 @@
 package io.digitstream.topic;
 
+import io.digitstream.accuracy.AccuracyWindow;
 import io.digitstream.record.Codec;
 import io.digitstream.record.DigitImage;
 import io.digitstream.record.DigitLabel;
@@ -45,6 +46,14 @@ public final class Topics {
    */
   public Topic<ModelAnnouncement> models() {
     return new Topic<>(names.models(), new JsonSerde<>(Codec.modelAnnouncements()));
+  }
+
+  /**
+   * Accuracy windows (compacted, old windows deleted): key = {@link AccuracyWindow#key()}, value =
+   * {@link AccuracyWindow} JSON, so the latest result per model version and window is kept.
+   */
+  public Topic<AccuracyWindow> accuracy() {
+    return new Topic<>(names.accuracy(), new JsonSerde<>(Codec.accuracyWindows()));
   }
 
   /** Images that could not be scored, original bytes untouched, reason in headers. */

@@ -1,12 +1,12 @@
 package io.digitstream.streams;
 
+import io.digitstream.accuracy.AccuracyWindow;
+import io.digitstream.accuracy.WindowKind;
 import io.digitstream.model.ModelBundle;
 import io.digitstream.streams.accuracy.AccuracyQueries;
-import io.digitstream.streams.accuracy.AccuracyWindow;
 import io.digitstream.streams.accuracy.Peers;
 import io.digitstream.streams.accuracy.QueryUnavailableException;
 import io.digitstream.streams.accuracy.VersionSummary;
-import io.digitstream.streams.accuracy.WindowKind;
 import io.digitstream.streams.metrics.AppMetrics;
 import io.digitstream.streams.metrics.InstanceStats;
 import io.digitstream.streams.models.ModelStatus;

@@ -4,15 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.digitstream.accuracy.AccuracyWindow;
 import io.digitstream.accuracy.ConfusionMatrix;
+import io.digitstream.accuracy.WindowKind;
 import io.digitstream.broker.EmbeddedKafkaBroker;
 import io.digitstream.image.MnistDataset;
 import io.digitstream.model.DigitClassifier;
 import io.digitstream.model.ModelBundle;
 import io.digitstream.record.Json;
 import io.digitstream.streams.accuracy.AccuracyQueries;
-import io.digitstream.streams.accuracy.AccuracyWindow;
-import io.digitstream.streams.accuracy.WindowKind;
 import io.digitstream.streams.metrics.AppMetrics.LabelOutcome;
 import io.digitstream.streams.web.Summary;
 import java.net.URI;
