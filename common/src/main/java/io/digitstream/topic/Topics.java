@@ -40,6 +40,11 @@ public final class Topics {
     return new Topic<>(names.predictions(), new JsonSerde<>(Codec.predictions()));
   }
 
+  /** A shadow model's predictions: key = image id, value = {@link Prediction} JSON. */
+  public Topic<Prediction> shadowPredictions() {
+    return new Topic<>(names.shadowPredictions(), new JsonSerde<>(Codec.predictions()));
+  }
+
   /**
    * Model announcements (compacted): key = role ({@code active}), value = {@link ModelAnnouncement}
    * JSON, so the latest announcement per role is what the topic keeps.

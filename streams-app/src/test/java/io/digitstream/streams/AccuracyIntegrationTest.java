@@ -15,6 +15,7 @@ import io.digitstream.record.Json;
 import io.digitstream.streams.accuracy.AccuracyQueries;
 import io.digitstream.streams.metrics.AppMetrics.LabelOutcome;
 import io.digitstream.streams.web.Summary;
+import io.digitstream.topic.TopicSetupException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

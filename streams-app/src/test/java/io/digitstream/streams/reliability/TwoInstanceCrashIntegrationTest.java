@@ -222,6 +222,7 @@ class TwoInstanceCrashIntegrationTest {
             Map.entry("digitstream.topic.dlq", name + ".dlq"),
             Map.entry("digitstream.topic.labels", name + ".labels"),
             Map.entry("digitstream.topic.accuracy", name + ".accuracy"),
+            Map.entry("digitstream.shadow.topic", name + ".shadow"),
             Map.entry("digitstream.topics.partitions", "4"),
             Map.entry("digitstream.http.port", "0"),
             // The killed member leaves the group and its transaction ends within seconds.
