@@ -1,5 +1,7 @@
 package io.digitstream.record;
 
+import io.digitstream.accuracy.AccuracyWindow;
+
 /**
  * Converts one record type to and from its JSON bytes. Decoding validates and throws {@link
  * InvalidRecordException} with a reason a person understands.
@@ -29,5 +31,9 @@ public interface Codec<T> {
 
   static Codec<ModelAnnouncement> modelAnnouncements() {
     return new RecordCodec<>(ModelAnnouncement.class);
+  }
+
+  static Codec<AccuracyWindow> accuracyWindows() {
+    return new RecordCodec<>(AccuracyWindow.class);
   }
 }

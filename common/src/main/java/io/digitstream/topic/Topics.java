@@ -1,5 +1,6 @@
 package io.digitstream.topic;
 
+import io.digitstream.accuracy.AccuracyWindow;
 import io.digitstream.record.Codec;
 import io.digitstream.record.DigitImage;
 import io.digitstream.record.DigitLabel;
@@ -39,12 +40,25 @@ public final class Topics {
     return new Topic<>(names.predictions(), new JsonSerde<>(Codec.predictions()));
   }
 
+  /** A shadow model's predictions: key = image id, value = {@link Prediction} JSON. */
+  public Topic<Prediction> shadowPredictions() {
+    return new Topic<>(names.shadowPredictions(), new JsonSerde<>(Codec.predictions()));
+  }
+
   /**
    * Model announcements (compacted): key = role ({@code active}), value = {@link ModelAnnouncement}
    * JSON, so the latest announcement per role is what the topic keeps.
    */
   public Topic<ModelAnnouncement> models() {
     return new Topic<>(names.models(), new JsonSerde<>(Codec.modelAnnouncements()));
+  }
+
+  /**
+   * Accuracy windows (compacted, old windows deleted): key = {@link AccuracyWindow#key()}, value =
+   * {@link AccuracyWindow} JSON, so the latest result per model version and window is kept.
+   */
+  public Topic<AccuracyWindow> accuracy() {
+    return new Topic<>(names.accuracy(), new JsonSerde<>(Codec.accuracyWindows()));
   }
 
   /** Images that could not be scored, original bytes untouched, reason in headers. */

@@ -8,6 +8,9 @@ import io.digitstream.record.DigitImage;
 import io.digitstream.record.DigitLabel;
 import io.digitstream.record.Prediction;
 import io.digitstream.topic.TopicNames;
+import io.digitstream.topic.TopicPlan;
+import io.digitstream.topic.TopicProvisioner;
+import io.digitstream.topic.TopicRole;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -15,6 +18,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -22,6 +26,7 @@ import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -171,16 +176,11 @@ public final class EndToEndBenchmark implements Callable<Integer> {
     TopicNames names = TopicNames.defaults();
     Path work = Files.createTempDirectory("digitstream-bench");
     try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.builder().build().start()) {
-      broker.createTopics(
-          Map.of(
-              names.images(),
-              partitions,
-              names.labels(),
-              partitions,
-              names.predictions(),
-              partitions,
-              names.deadLetters(),
-              partitions));
+      // Every topic by its spec, with the benchmark's partition count, before the app starts.
+      try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
+        new TopicProvisioner(admin, broker.bootstrapServers(), Duration.ofSeconds(30))
+            .ensure(names, EnumSet.allOf(TopicRole.class), TopicPlan.create(partitions, (short) 1));
+      }
       Process app = startApp(broker.bootstrapServers(), work);
       PeakRss rss = new PeakRss(app.pid());
       try (KafkaProducer<String, byte[]> producer = producer(broker.bootstrapServers());

@@ -17,7 +17,6 @@ import io.digitstream.streams.ScoringService;
 import io.digitstream.streams.StreamsSettings;
 import io.digitstream.streams.accuracy.VersionSummary;
 import io.digitstream.streams.web.Summary;
-import io.digitstream.topic.TopicNames;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
@@ -102,7 +101,6 @@ public final class Demo {
     // Loaded before the broker starts, so a missing or broken file fails at once with its name.
     MnistDataset test = MnistDataset.load(options.data(), MnistDataset.Split.TEST);
     Path work = Files.createTempDirectory("digitstream-demo");
-    TopicNames names = TopicNames.defaults();
     EmbeddedKafkaBroker.Builder brokerBuilder =
         EmbeddedKafkaBroker.builder().port(options.brokerPort());
     if (options.keepRunning()) {
@@ -110,18 +108,13 @@ public final class Demo {
     }
     try (EmbeddedKafkaBroker broker = brokerBuilder.build().start()) {
       out.printf("Kafka broker (KRaft, embedded) ready at %s%n", broker.bootstrapServers());
-      Map<String, Integer> topics = new HashMap<>();
-      for (String topic : names.byRole().values()) {
-        topics.put(topic, options.partitions());
-      }
-      broker.createTopics(topics);
-
       Map<String, String> overrides = new HashMap<>();
       overrides.put("bootstrap.servers", broker.bootstrapServers());
       overrides.put(StreamsSettings.MODEL, options.model().toString());
       overrides.put("num.stream.threads", String.valueOf(options.threads()));
       overrides.put("state.dir", work.resolve("streams-state").toString());
       overrides.put("digitstream.http.port", String.valueOf(options.httpPort()));
+      // The streams app creates every topic by its spec, with the demo's partition count.
       overrides.put(StreamsSettings.TOPICS_PARTITIONS, String.valueOf(options.partitions()));
       try (ScoringService service =
           new ScoringService(StreamsSettings.load(null, Map.of(), overrides))) {

@@ -11,6 +11,8 @@ import io.digitstream.producer.ProducerCli;
 import io.digitstream.streams.StreamsCli;
 import io.digitstream.streams.StreamsSettings;
 import io.digitstream.topic.TopicNames;
+import io.digitstream.topic.TopicRole;
+import io.digitstream.topic.TopicSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -51,11 +53,52 @@ class DockerComposeTest {
   @Test
   void createsEveryTopicTheAppsUse() {
     List<String> created =
-        Arrays.asList(
-            services.get("topics").get("environment").get("TOPICS").asText().split("\\s+"));
+        Arrays.stream(
+                services.get("topics").get("environment").get("TOPICS").asText().split("\\s+"))
+            .map(entry -> entry.split(":")[0])
+            .toList();
     List<String> used = new ArrayList<>(TopicNames.defaults().byRole().values());
-    used.add(StreamsSettings.load(null, Map.of(), Map.of()).shadowTopic());
+    assertThat(used).contains(StreamsSettings.load(null, Map.of(), Map.of()).shadowTopic());
     assertThat(created).containsExactlyInAnyOrderElementsOf(used);
+  }
+
+  @Test
+  void createsEachTopicByItsRolesSpec() {
+    Map<String, String> created = createdTopics();
+    JsonNode topics = services.get("topics");
+    String partitions = topics.get("environment").get("PARTITIONS").asText();
+    String script = topics.get("command").get(0).asText();
+    StreamsSettings app = StreamsSettings.load(null, Map.of(), Map.of());
+    assertThat(partitions).isEqualTo(String.valueOf(app.partitions()));
+    assertThat(topics.get("environment").get("REPLICATION_FACTOR").asText())
+        .isEqualTo(String.valueOf(app.replicationFactor()));
+    for (TopicRole role : TopicRole.values()) {
+      String name = role.defaultName();
+      String expected = role.spec().partitions() == TopicSpec.PartitionRule.ONE ? "1" : partitions;
+      assertThat(created.get(name)).as(name).isEqualTo(expected);
+      role.spec()
+          .cleanupPolicy()
+          .ifPresent(
+              policy ->
+                  assertThat(script)
+                      .as(name)
+                      .contains(
+                          "--entity-name "
+                              + name
+                              + " --add-config cleanup.policy="
+                              + (policy.contains(",") ? "[" + policy + "]" : policy)));
+    }
+  }
+
+  /** Topic to partition count, from the {@code <topic>[:<partitions>]} list of the job. */
+  private static Map<String, String> createdTopics() {
+    JsonNode environment = services.get("topics").get("environment");
+    Map<String, String> created = new LinkedHashMap<>();
+    for (String entry : environment.get("TOPICS").asText().trim().split("\\s+")) {
+      String[] parts = entry.split(":", 2);
+      created.put(parts[0], parts.length == 2 ? parts[1] : environment.get("PARTITIONS").asText());
+    }
+    return created;
   }
 
   @Test

@@ -8,6 +8,11 @@ import io.digitstream.producer.source.LabelledImage;
 import io.digitstream.producer.source.SourceItem;
 import io.digitstream.record.DigitImage;
 import io.digitstream.record.DigitLabel;
+import io.digitstream.topic.TopicPlan;
+import io.digitstream.topic.TopicProvisioner;
+import io.digitstream.topic.TopicRole;
+import io.digitstream.topic.TopicSetupException;
+import io.digitstream.topic.TopicSetupException.Problem;
 import io.digitstream.topic.Topics;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,6 +34,7 @@ import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serializer;
@@ -62,13 +68,13 @@ public final class DigitPublisher implements AutoCloseable {
   public static final String DEFAULT_BOOTSTRAP_SERVERS = "127.0.0.1:9092";
 
   /** Partitions of the topics the publisher creates; empty for the broker's default. */
-  public static final String PARTITIONS = "digitstream.topics.partitions";
+  public static final String PARTITIONS = TopicPlan.PARTITIONS;
 
   /** Replication factor of the topics the publisher creates; empty for the broker's default. */
-  public static final String REPLICATION_FACTOR = "digitstream.topics.replication.factor";
+  public static final String REPLICATION_FACTOR = TopicPlan.REPLICATION_FACTOR;
 
   /** Whether missing topics are created ({@code true}) or reported as an error. */
-  public static final String CREATE_TOPICS = "digitstream.topics.create";
+  public static final String CREATE_TOPICS = TopicPlan.CREATE;
 
   /** Four partitions let a two-thread streams app scale out on one machine and a little beyond. */
   public static final int DEFAULT_PARTITIONS = 4;
@@ -226,15 +232,16 @@ public final class DigitPublisher implements AutoCloseable {
       }
       try {
         prepareTopics();
-      } catch (KafkaSetupException e) {
-        return summary(
-            e.badSettings() ? Outcome.BAD_CONFIG : Outcome.KAFKA_UNAVAILABLE, e.getMessage());
-      } catch (InterruptedException e) {
-        if (!isStopped()) {
-          // A real interrupt, not our stop signal: let the caller's thread see it.
-          Thread.currentThread().interrupt();
+      } catch (TopicSetupException e) {
+        // A real interrupt, not our stop signal, is left set on the thread for the caller.
+        if (e.problem() == Problem.STOPPED) {
+          return summary(Outcome.STOPPED, "stopped while preparing the topics");
         }
-        return summary(Outcome.STOPPED, "stopped while preparing the topics");
+        return summary(
+            e.problem() == Problem.REFUSED ? Outcome.BAD_CONFIG : Outcome.KAFKA_UNAVAILABLE,
+            e.problem() == Problem.MISSING
+                ? missingTopics(List.copyOf(e.missing().keySet()))
+                : settings.scrubber.scrub(e.getMessage()));
       }
       if (sendLabels && !labelDelay.isZero()) {
         delayed = new DelayedLabels(labelDelay, this::sendLabel);
@@ -312,17 +319,21 @@ public final class DigitPublisher implements AutoCloseable {
           : "stopped after " + progress;
     }
 
-    private void prepareTopics() throws KafkaSetupException, InterruptedException {
-      List<String> needed =
-          sendLabels ? List.of(imageTopic.name(), labelTopic.name()) : List.of(imageTopic.name());
+    /**
+     * Makes the topics serve, in the admin client's view and then in the producer's, before the
+     * first send (KAFKA-15591).
+     */
+    private void prepareTopics() {
+      List<TopicRole> needed =
+          sendLabels ? List.of(TopicRole.IMAGES, TopicRole.LABELS) : List.of(TopicRole.IMAGES);
       List<String> created =
-          new TopicProvisioner(
-                  admin,
-                  settings.metadataTimeout,
-                  settings.bootstrapServers,
-                  settings.scrubber,
-                  DigitPublisher.this::isStopped)
-              .prepare(needed, settings.plan, producer);
+          new TopicProvisioner(admin, settings.bootstrapServers, settings.metadataTimeout)
+              .timeoutSetting(ProducerConfig.MAX_BLOCK_MS_CONFIG)
+              .stopWhen(DigitPublisher.this::isStopped)
+              .ensure(settings.topics.names(), needed, settings.plan);
+      for (TopicRole role : needed) {
+        awaitProducerMetadata(settings.topics.names().name(role));
+      }
       if (!created.isEmpty()) {
         listener.notice(
             "Created topic"
@@ -331,6 +342,68 @@ public final class DigitPublisher implements AutoCloseable {
                 + " ("
                 + settings.plan.describe()
                 + ")");
+      }
+    }
+
+    private String missingTopics(List<String> missing) {
+      boolean one = missing.size() == 1;
+      return (one ? "Topic " : "Topics ")
+          + String.join(", ", missing)
+          + (one ? " does" : " do")
+          + " not exist on "
+          + settings.bootstrapServers
+          + " and topic creation is off (--no-create-topics, "
+          + CREATE_TOPICS
+          + "=false). Create "
+          + (one ? "it" : "them")
+          + " first, or let the producer create "
+          + (one ? "it." : "them.");
+    }
+
+    /** The producer sends from its own metadata; make sure that view has the leaders too. */
+    private void awaitProducerMetadata(String topic) {
+      long deadline = System.nanoTime() + settings.metadataTimeout.toNanos();
+      while (true) {
+        List<PartitionInfo> partitions;
+        try {
+          partitions = producer.partitionsFor(topic);
+        } catch (org.apache.kafka.common.errors.TimeoutException e) {
+          partitions = List.of();
+        } catch (RuntimeException e) {
+          throw new TopicSetupException(
+              Problem.FAILED,
+              "The producer cannot see topic "
+                  + topic
+                  + " on "
+                  + settings.bootstrapServers
+                  + ": "
+                  + settings.scrubber.describe(e),
+              e);
+        }
+        if (!partitions.isEmpty()
+            && partitions.stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty())) {
+          return;
+        }
+        if (System.nanoTime() >= deadline) {
+          throw new TopicSetupException(
+              Problem.NOT_READY,
+              "The producer saw no leader for every partition of "
+                  + topic
+                  + " within "
+                  + settings.metadataTimeout.toMillis()
+                  + " ms (max.block.ms)",
+              null);
+        }
+        try {
+          if (stopSignal.await(50, TimeUnit.MILLISECONDS)) {
+            throw new TopicSetupException(
+                Problem.STOPPED, "stopped while preparing the topics", null);
+          }
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new TopicSetupException(
+              Problem.STOPPED, "interrupted while preparing the topics", e);
+        }
       }
     }
 

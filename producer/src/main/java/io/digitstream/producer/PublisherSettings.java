@@ -2,6 +2,7 @@ package io.digitstream.producer;
 
 import io.digitstream.config.ConfigException;
 import io.digitstream.topic.TopicNames;
+import io.digitstream.topic.TopicPlan;
 import io.digitstream.topic.Topics;
 import java.time.Duration;
 import java.util.Locale;
@@ -23,7 +24,7 @@ final class PublisherSettings {
   final Properties producer;
   final Properties admin;
   final Topics topics;
-  final TopicProvisioner.Plan plan;
+  final TopicPlan plan;
   final Duration metadataTimeout;
   final String bootstrapServers;
   final SecretScrubber scrubber;
@@ -50,7 +51,7 @@ final class PublisherSettings {
       throw new ConfigException(e.getMessage());
     }
     plan =
-        new TopicProvisioner.Plan(
+        new TopicPlan(
             booleanSetting(all, DigitPublisher.CREATE_TOPICS),
             optionalInt(all, DigitPublisher.PARTITIONS, 1, 1_000_000),
             optionalInt(all, DigitPublisher.REPLICATION_FACTOR, 1, Short.MAX_VALUE)

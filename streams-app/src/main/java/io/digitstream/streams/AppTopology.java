@@ -36,41 +36,18 @@ public final class AppTopology {
   private final ClassifierPool classifiers;
   private final AccuracySettings accuracy;
   private final AppMetrics metrics;
-  private final String shadowPredictions;
 
-  /** The topology with the shadow model's predictions on the default shadow topic. */
   public AppTopology(
       Topics topics,
       Batching batching,
       ClassifierPool classifiers,
       AccuracySettings accuracy,
       AppMetrics metrics) {
-    this(
-        topics,
-        batching,
-        classifiers,
-        accuracy,
-        metrics,
-        StreamsSettings.defaults().get(StreamsSettings.SHADOW_TOPIC));
-  }
-
-  /**
-   * @param shadowPredictions the topic of the shadow model's predictions ({@value
-   *     StreamsSettings#SHADOW_TOPIC})
-   */
-  public AppTopology(
-      Topics topics,
-      Batching batching,
-      ClassifierPool classifiers,
-      AccuracySettings accuracy,
-      AppMetrics metrics,
-      String shadowPredictions) {
     this.topics = topics;
     this.batching = batching;
     this.classifiers = classifiers;
     this.accuracy = accuracy;
     this.metrics = metrics;
-    this.shadowPredictions = shadowPredictions;
   }
 
   /**
@@ -92,6 +69,7 @@ public final class AppTopology {
   private KStream<String, Prediction> scoring(StreamsBuilder builder) {
     Topics.Topic<DigitImage> images = topics.images();
     Topics.Topic<Prediction> predictions = topics.predictions();
+    Topics.Topic<Prediction> shadowPredictions = topics.shadowPredictions();
     KStream<String, Prediction> scored =
         builder.stream(
                 images.name(),
@@ -111,8 +89,8 @@ public final class AppTopology {
     scored
         .processValues(PredictionRole::shadow, Named.as("shadow-only"))
         .to(
-            shadowPredictions,
-            Produced.with(predictions.keySerde(), predictions.valueSerde())
+            shadowPredictions.name(),
+            Produced.with(shadowPredictions.keySerde(), shadowPredictions.valueSerde())
                 .withName("shadow-predictions"));
     return scored;
   }

@@ -1,12 +1,13 @@
 package io.digitstream.streams;
 
+import io.digitstream.accuracy.AccuracyWindow;
+import io.digitstream.accuracy.WindowKind;
+import io.digitstream.config.ConfigException;
 import io.digitstream.model.ModelBundle;
 import io.digitstream.streams.accuracy.AccuracyQueries;
-import io.digitstream.streams.accuracy.AccuracyWindow;
 import io.digitstream.streams.accuracy.Peers;
 import io.digitstream.streams.accuracy.QueryUnavailableException;
 import io.digitstream.streams.accuracy.VersionSummary;
-import io.digitstream.streams.accuracy.WindowKind;
 import io.digitstream.streams.metrics.AppMetrics;
 import io.digitstream.streams.metrics.InstanceStats;
 import io.digitstream.streams.models.ModelStatus;
@@ -16,21 +17,24 @@ import io.digitstream.streams.scoring.ClassifierPool;
 import io.digitstream.streams.web.Backend;
 import io.digitstream.streams.web.Summary;
 import io.digitstream.streams.web.WebServer;
+import io.digitstream.topic.TopicProvisioner;
+import io.digitstream.topic.TopicRole;
+import io.digitstream.topic.TopicSetupException;
+import io.digitstream.topic.TopicSpec;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.EnumSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.CloseOptions.GroupMembershipOperation;
 import org.apache.kafka.streams.KafkaStreams;
@@ -60,24 +64,8 @@ public final class ScoringService implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(ScoringService.class);
   private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(30);
-  // Accuracy records are keyed by version and window: the latest per key is the answer, and old
-  // windows age out.
-  private static final Map<String, Map<String, String>> TOPIC_ROLES = topicRoles();
-  // Labels meet the predictions of their images in the task of the same partition number.
-  private static final List<String> CO_PARTITIONED = List.of("images", "labels");
-
-  private static Map<String, Map<String, String>> topicRoles() {
-    Map<String, Map<String, String>> roles = new LinkedHashMap<>();
-    for (String role : List.of("images", "labels", "predictions", "dlq")) {
-      roles.put(role, Map.of());
-    }
-    roles.put(
-        "accuracy",
-        Map.of(
-            TopicConfig.CLEANUP_POLICY_CONFIG,
-            TopicConfig.CLEANUP_POLICY_COMPACT + "," + TopicConfig.CLEANUP_POLICY_DELETE));
-    return roles;
-  }
+  // The application reads or writes every topic of the registry.
+  private static final Set<TopicRole> TOPICS = EnumSet.allOf(TopicRole.class);
 
   private final StreamsSettings settings;
   private final CountDownLatch running = new CountDownLatch(1);
@@ -122,31 +110,14 @@ public final class ScoringService implements AutoCloseable {
     String adminClientId = kafka.getProperty(StreamsConfig.APPLICATION_ID_CONFIG) + "-setup";
     Admin admin = Admin.create(new StreamsConfig(kafka).getAdminConfigs(adminClientId));
     try {
-      TopicSetup setup =
-          new TopicSetup(
-              admin, kafka.getProperty(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG), ADMIN_TIMEOUT);
-      setup.ensure(
-          settings.topics().names(),
-          TOPIC_ROLES,
-          settings.createTopics(),
-          settings.partitions(),
-          settings.replicationFactor());
-      setup.requireSamePartitionCount(settings.topics().names(), CO_PARTITIONED);
-      // Keyed by image id like the predictions, so created with the same partition count.
-      setup.ensureNamed(
-          Map.of(StreamsSettings.SHADOW_TOPIC, settings.shadowTopic()),
-          settings.createTopics(),
-          settings.partitions(),
-          settings.replicationFactor(),
-          Map.of());
-      // Announcements are few and must keep their order: one compacted partition.
-      setup.ensure(
-          settings.topics().names(),
-          List.of("models"),
-          settings.createTopics(),
-          1,
-          settings.replicationFactor(),
-          Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
+      new TopicProvisioner(
+              admin, kafka.getProperty(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG), ADMIN_TIMEOUT)
+          .ensure(settings.topics().names(), TOPICS, settings.topicPlan());
+    } catch (TopicSetupException e) {
+      if (e.problem() == TopicSetupException.Problem.MISSING) {
+        throw new ConfigException(missingTopics(e));
+      }
+      throw e;
     } finally {
       // After a timeout a call may still be pending; do not wait another minute for it.
       admin.close(Duration.ofSeconds(1));
@@ -168,12 +139,7 @@ public final class ScoringService implements AutoCloseable {
 
       topology =
           new AppTopology(
-                  settings.topics(),
-                  settings.batching(),
-                  classifiers,
-                  settings.accuracy(),
-                  metrics,
-                  settings.shadowTopic())
+                  settings.topics(), settings.batching(), classifiers, settings.accuracy(), metrics)
               .build(kafka);
       log.debug("Topology:\n{}", topology.describe());
       // The exception handlers are built by Kafka Streams; they find the metrics in their config.
@@ -206,6 +172,28 @@ public final class ScoringService implements AutoCloseable {
       closeWebAndMetrics();
       throw e;
     }
+  }
+
+  /** Names every missing topic and the setting that would create it. */
+  private String missingTopics(TopicSetupException e) {
+    List<String> single = new ArrayList<>();
+    e.missing()
+        .forEach(
+            (name, role) -> {
+              if (role.spec().partitions() == TopicSpec.PartitionRule.ONE) {
+                single.add(name + ": 1");
+              }
+            });
+    return "Missing topics: "
+        + e.describeMissing()
+        + ". Create them, or set "
+        + StreamsSettings.TOPICS_CREATE
+        + "=true to let the application create them with "
+        + settings.partitions()
+        + " partitions"
+        + (single.isEmpty() ? "" : " (" + String.join(", ", single) + ")")
+        + " and replication factor "
+        + settings.replicationFactor();
   }
 
   /** The connection and security settings of Kafka Streams' clients, for the models watcher. */

@@ -5,6 +5,7 @@ import io.digitstream.config.Settings;
 import io.digitstream.model.ModelBundleException;
 import io.digitstream.streams.web.HttpBindException;
 import io.digitstream.streams.web.HttpSettings;
+import io.digitstream.topic.TopicSetupException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

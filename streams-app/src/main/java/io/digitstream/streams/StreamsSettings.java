@@ -8,6 +8,8 @@ import io.digitstream.streams.deadletter.DeadLetterProcessingHandler;
 import io.digitstream.streams.scoring.Batching;
 import io.digitstream.streams.web.HttpSettings;
 import io.digitstream.topic.TopicNames;
+import io.digitstream.topic.TopicPlan;
+import io.digitstream.topic.TopicRole;
 import io.digitstream.topic.Topics;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
@@ -38,7 +41,6 @@ import org.slf4j.LoggerFactory;
  * @param nativeThreads native (ND4J/OpenBLAS) threads per inference call
  * @param accuracy the label join and the accuracy windows
  * @param http where the REST server and the accuracy page listen
- * @param shadowTopic the topic of the shadow model's predictions
  * @param rocksDbMemoryMb the memory budget of all RocksDB stores together, MiB
  */
 public record StreamsSettings(
@@ -52,17 +54,16 @@ public record StreamsSettings(
     int nativeThreads,
     AccuracySettings accuracy,
     HttpSettings http,
-    String shadowTopic,
     int rocksDbMemoryMb) {
 
   public static final String MODEL = "digitstream.model";
   public static final String BATCH_MAX_SIZE = "digitstream.batch.max.size";
   public static final String BATCH_MAX_WAIT_MS = "digitstream.batch.max.wait.ms";
-  public static final String TOPICS_CREATE = "digitstream.topics.create";
-  public static final String TOPICS_PARTITIONS = "digitstream.topics.partitions";
-  public static final String TOPICS_REPLICATION_FACTOR = "digitstream.topics.replication.factor";
+  public static final String TOPICS_CREATE = TopicPlan.CREATE;
+  public static final String TOPICS_PARTITIONS = TopicPlan.PARTITIONS;
+  public static final String TOPICS_REPLICATION_FACTOR = TopicPlan.REPLICATION_FACTOR;
   public static final String NATIVE_THREADS = "digitstream.native.threads";
-  public static final String SHADOW_TOPIC = "digitstream.shadow.topic";
+  public static final String SHADOW_TOPIC = TopicRole.SHADOW_PREDICTIONS.settingsKey();
   public static final String ROCKSDB_MEMORY_MB = "digitstream.rocksdb.memory.mb";
 
   private static final Logger log = LoggerFactory.getLogger(StreamsSettings.class);
@@ -139,7 +140,7 @@ public record StreamsSettings(
     d.put(TOPICS_PARTITIONS, "4");
     d.put(TOPICS_REPLICATION_FACTOR, "1");
     d.put(NATIVE_THREADS, "1");
-    d.put(SHADOW_TOPIC, "digits.predictions.shadow");
+    d.put(SHADOW_TOPIC, TopicRole.SHADOW_PREDICTIONS.defaultName());
     d.put(ROCKSDB_MEMORY_MB, "128");
     // One memory budget for all RocksDB stores (the label join's), not one per store instance.
     d.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedRocksDbMemory.class.getName());
@@ -211,11 +212,6 @@ public record StreamsSettings(
         new HttpSettings(
             merged.getProperty(HttpSettings.HOST, "").trim(),
             Settings.intValue(merged, HttpSettings.PORT, 0, 65_535));
-    String shadowTopic = merged.getProperty(SHADOW_TOPIC, "").trim();
-    if (!shadowTopic.matches("[a-zA-Z0-9._-]{1,249}") || shadowTopic.matches("\\.{1,2}")) {
-      throw ConfigException.invalid(
-          SHADOW_TOPIC, shadowTopic, "a Kafka topic name of 1-249 characters from [a-zA-Z0-9._-]");
-    }
     int rocksDbMemoryMb = Settings.intValue(merged, ROCKSDB_MEMORY_MB, 16, 1 << 20);
     String model = merged.getProperty(MODEL);
     if (model == null || model.isBlank()) {
@@ -263,8 +259,17 @@ public record StreamsSettings(
         nativeThreads,
         accuracy,
         http,
-        shadowTopic,
         rocksDbMemoryMb);
+  }
+
+  /** The topic of the shadow model's predictions ({@value #SHADOW_TOPIC}). */
+  public String shadowTopic() {
+    return topics.names().shadowPredictions();
+  }
+
+  /** Whether and how the application creates the topics it misses. */
+  public TopicPlan topicPlan() {
+    return new TopicPlan(createTopics, Optional.of(partitions), Optional.of(replicationFactor));
   }
 
   private static AccuracySettings accuracy(Properties merged) {
@@ -300,7 +305,6 @@ public record StreamsSettings(
     all.setProperty(TOPICS_PARTITIONS, String.valueOf(partitions));
     all.setProperty(TOPICS_REPLICATION_FACTOR, String.valueOf(replicationFactor));
     all.setProperty(NATIVE_THREADS, String.valueOf(nativeThreads));
-    all.setProperty(SHADOW_TOPIC, shadowTopic);
     all.setProperty(AccuracySettings.LATENESS_MS, String.valueOf(accuracy.lateness().toMillis()));
     all.setProperty(AccuracySettings.GRACE_MS, String.valueOf(accuracy.grace().toMillis()));
     all.setProperty(AccuracySettings.IDLE_MS, String.valueOf(accuracy.idle().toMillis()));
@@ -312,10 +316,7 @@ public record StreamsSettings(
     all.setProperty(HttpSettings.HOST, http.host());
     all.setProperty(HttpSettings.PORT, String.valueOf(http.port()));
     all.setProperty(ROCKSDB_MEMORY_MB, String.valueOf(rocksDbMemoryMb));
-    topics
-        .names()
-        .byRole()
-        .forEach((role, name) -> all.setProperty(TopicNames.PREFIX + role, name));
+    topics.names().byRole().forEach((role, name) -> all.setProperty(role.settingsKey(), name));
     return Settings.describe(all);
   }
 
@@ -346,11 +347,7 @@ public record StreamsSettings(
   }
 
   private static boolean isOwnKey(String key) {
-    return OWN_KEYS.contains(key)
-        || (key.startsWith(TopicNames.PREFIX)
-            && TopicNames.defaults()
-                .byRole()
-                .containsKey(key.substring(TopicNames.PREFIX.length())));
+    return OWN_KEYS.contains(key) || TopicRole.forSettingsKey(key).isPresent();
   }
 
   private static Properties copy(Properties source) {

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.digitstream.accuracy.AccuracyWindow;
 import io.digitstream.broker.EmbeddedKafkaBroker;
-import io.digitstream.streams.accuracy.AccuracyWindow;
 import java.io.File;
 import java.io.IOException;
 import java.net.URI;

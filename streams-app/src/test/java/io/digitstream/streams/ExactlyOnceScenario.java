@@ -43,6 +43,7 @@ final class ExactlyOnceScenario {
     s.put("digitstream.topic.labels", name + ".labels");
     s.put("digitstream.topic.accuracy", name + ".accuracy");
     s.put("digitstream.topic.models", name + ".models");
+    s.put(StreamsSettings.SHADOW_TOPIC, name + ".shadow");
     // Several applications run in one test JVM: each REST server on a free port.
     s.put("digitstream.http.port", "0");
     return s;

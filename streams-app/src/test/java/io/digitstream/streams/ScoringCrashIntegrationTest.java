@@ -8,13 +8,20 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.TopicPartitionInfo;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -101,6 +108,7 @@ class ScoringCrashIntegrationTest {
                 Map.entry("digitstream.topic.dlq", name + ".dlq"),
                 Map.entry("digitstream.topic.labels", name + ".labels"),
                 Map.entry("digitstream.topic.accuracy", name + ".accuracy"),
+                Map.entry("digitstream.shadow.topic", name + ".shadow"),
                 Map.entry("digitstream.http.port", "0"),
                 // The killed member leaves the group and its transaction ends within seconds.
                 Map.entry("session.timeout.ms", "6000"),
@@ -131,14 +139,37 @@ class ScoringCrashIntegrationTest {
 
   private void awaitTopic(String topic, Process process, Path log) throws Exception {
     long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    try (var admin =
-        org.apache.kafka.clients.admin.Admin.create(
-            Map.of("bootstrap.servers", broker.bootstrapServers()))) {
-      while (!admin.listTopics().names().get().contains(topic)) {
+    try (var admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
+      while (!serving(admin, topic)) {
         assertThat(process.isAlive()).as("application running; log:\n%s", read(log)).isTrue();
         assertThat(System.nanoTime()).as("topic %s created in time", topic).isLessThan(deadline);
         Thread.sleep(100);
       }
+    }
+  }
+
+  /**
+   * The topic exists and every partition's leader answers ListOffsets: sending earlier can lose the
+   * first batch (KAFKA-15591), and the application may still be creating its other topics.
+   */
+  private static boolean serving(Admin admin, String topic) throws Exception {
+    if (!admin.listTopics().names().get().contains(topic)) {
+      return false;
+    }
+    TopicDescription description =
+        admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
+    Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+    for (TopicPartitionInfo p : description.partitions()) {
+      if (p.leader() == null || p.leader().isEmpty()) {
+        return false;
+      }
+      latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest());
+    }
+    try {
+      admin.listOffsets(latest).all().get();
+      return true;
+    } catch (ExecutionException e) {
+      return false;
     }
   }
 

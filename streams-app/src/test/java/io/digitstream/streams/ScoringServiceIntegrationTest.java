@@ -133,11 +133,17 @@ class ScoringServiceIntegrationTest {
                   + name
                   + ".labels (digitstream.topic.labels), "
                   + name
+                  + ".shadow (digitstream.shadow.topic), "
+                  + name
                   + ".dlq (digitstream.topic.dlq), "
                   + name
-                  + ".accuracy (digitstream.topic.accuracy). Create them, or set"
+                  + ".accuracy (digitstream.topic.accuracy), "
+                  + name
+                  + ".models (digitstream.topic.models). Create them, or set"
                   + " digitstream.topics.create=true to let the application create them with 4"
-                  + " partitions and replication factor 1");
+                  + " partitions ("
+                  + name
+                  + ".models: 1) and replication factor 1");
     }
   }
 

@@ -5,6 +5,9 @@ import io.digitstream.config.Settings;
 import io.digitstream.model.ModelBundle;
 import io.digitstream.record.ModelAnnouncement;
 import io.digitstream.topic.TopicNames;
+import io.digitstream.topic.TopicPlan;
+import io.digitstream.topic.TopicProvisioner;
+import io.digitstream.topic.TopicRole;
 import io.digitstream.topic.Topics;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,13 +23,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.config.TopicConfig;
-import org.apache.kafka.common.errors.TopicExistsException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -98,7 +98,8 @@ final class PublishModelCommand implements Callable<Integer> {
     ModelAnnouncement announcement = announcement();
 
     Properties props = settings();
-    Topics.Topic<ModelAnnouncement> models = new Topics(TopicNames.from(props)).models();
+    TopicNames names = TopicNames.from(props);
+    Topics.Topic<ModelAnnouncement> models = new Topics(names).models();
     Properties producerConfig = new Properties();
     props.stringPropertyNames().stream()
         .filter(k -> !k.startsWith("digitstream."))
@@ -107,7 +108,7 @@ final class PublishModelCommand implements Callable<Integer> {
     producerConfig.put(ProducerConfig.ACKS_CONFIG, "all");
     producerConfig.putIfAbsent(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "45000");
 
-    ensureTopic(producerConfig, models.name());
+    ensureTopic(producerConfig, names);
     RecordMetadata written;
     try (KafkaProducer<String, ModelAnnouncement> producer =
         new KafkaProducer<>(
@@ -182,10 +183,10 @@ final class PublishModelCommand implements Callable<Integer> {
   }
 
   /**
-   * Creates the models topic if it is missing, as the streams application would: one partition,
-   * compacted, so that the latest announcement per role is kept for ever and in order.
+   * Creates the models topic if it is missing, by its spec (one partition, compacted, so that the
+   * latest announcement per role is kept for ever and in order), and waits for its leader.
    */
-  private static void ensureTopic(Properties producerConfig, String topic) throws Exception {
+  private static void ensureTopic(Properties producerConfig, TopicNames names) {
     Properties adminConfig = new Properties();
     producerConfig.forEach(
         (k, v) -> {
@@ -194,35 +195,14 @@ final class PublishModelCommand implements Callable<Integer> {
           }
         });
     try (Admin admin = Admin.create(adminConfig)) {
-      try {
-        admin
-            .createTopics(
-                List.of(
-                    new NewTopic(topic, Optional.of(1), Optional.empty())
-                        .configs(
-                            Map.of(
-                                TopicConfig.CLEANUP_POLICY_CONFIG,
-                                TopicConfig.CLEANUP_POLICY_COMPACT))))
-            .all()
-            .get(SEND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-      } catch (ExecutionException e) {
-        if (!(e.getCause() instanceof TopicExistsException)) {
-          throw new IllegalArgumentException(
-              "could not create the models topic "
-                  + topic
-                  + ": "
-                  + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()),
-              e);
-        }
-      } catch (TimeoutException e) {
-        throw new IllegalArgumentException(
-            "no answer from "
-                + producerConfig.getProperty(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG)
-                + " within "
-                + SEND_TIMEOUT.toSeconds()
-                + " s while creating the models topic "
-                + topic);
-      }
+      new TopicProvisioner(
+              admin,
+              producerConfig.getProperty(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG),
+              SEND_TIMEOUT)
+          .ensure(
+              names,
+              List.of(TopicRole.MODELS),
+              new TopicPlan(true, Optional.empty(), Optional.empty()));
     }
   }
 
@@ -233,7 +213,7 @@ final class PublishModelCommand implements Callable<Integer> {
       flags.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     }
     if (topic != null) {
-      flags.put(TopicNames.PREFIX + "models", topic);
+      flags.put(TopicRole.MODELS.settingsKey(), topic);
     }
     Properties props =
         Settings.load(

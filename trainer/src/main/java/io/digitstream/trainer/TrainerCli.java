@@ -37,6 +37,7 @@ public final class TrainerCli {
               || e instanceof io.digitstream.record.InvalidRecordException
               // publish-model: a bad Kafka setting or a client that cannot be built.
               || e instanceof org.apache.kafka.common.KafkaException
+              || e instanceof io.digitstream.topic.TopicSetupException
               || e instanceof java.nio.file.NoSuchFileException) {
             commandLine.getErr().println("error: " + e.getMessage());
             return 2;

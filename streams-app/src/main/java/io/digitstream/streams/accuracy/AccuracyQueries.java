@@ -1,5 +1,7 @@
 package io.digitstream.streams.accuracy;
 
+import io.digitstream.accuracy.AccuracyWindow;
+import io.digitstream.accuracy.WindowKind;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;

@@ -1,5 +1,6 @@
 package io.digitstream.streams.accuracy;
 
+import io.digitstream.accuracy.AccuracyWindow;
 import io.digitstream.record.DigitLabel;
 import io.digitstream.record.Prediction;
 import io.digitstream.streams.metrics.AppMetrics;
@@ -38,7 +39,7 @@ public final class AccuracyTopology {
   /** Adds the branch to {@code builder}, fed by {@code predictions}. */
   public void attach(StreamsBuilder builder, KStream<String, Prediction> predictions) {
     Topics.Topic<DigitLabel> labels = topics.labels();
-    Topics.Topic<AccuracyWindow> accuracy = AccuracyTopics.accuracy(topics.names());
+    Topics.Topic<AccuracyWindow> accuracy = topics.accuracy();
 
     KStream<String, JoinInput> truth =
         builder.stream(

@@ -1,8 +1,10 @@
 package io.digitstream.streams.accuracy;
 
+import io.digitstream.accuracy.AccuracyWindow;
 import io.digitstream.accuracy.ConfusionMatrix;
+import io.digitstream.accuracy.WindowKind;
+import io.digitstream.record.Codec;
 import io.digitstream.record.JsonSerde;
-import io.digitstream.record.RecordCodec;
 import io.digitstream.streams.metrics.AppMetrics;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -73,7 +75,7 @@ public final class AccuracyWindows
 
   /** The value serde of the stores: the same JSON as the accuracy topic. */
   static Serde<AccuracyWindow> serde() {
-    return new JsonSerde<>(new RecordCodec<>(AccuracyWindow.class));
+    return new JsonSerde<>(Codec.accuracyWindows());
   }
 
   // In memory: a few windows per model version; a restore reads a small compacted changelog.

@@ -1,5 +1,6 @@
 package io.digitstream.streams.accuracy;
 
+import io.digitstream.accuracy.AccuracyWindow;
 import io.digitstream.accuracy.ConfusionMatrix;
 import java.util.HashMap;
 import java.util.Map;

@@ -1,5 +1,6 @@
 package io.digitstream.streams.accuracy;
 
+import io.digitstream.accuracy.AccuracyWindow;
 import java.util.List;
 
 /**

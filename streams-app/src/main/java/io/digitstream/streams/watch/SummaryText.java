@@ -1,7 +1,7 @@
 package io.digitstream.streams.watch;
 
+import io.digitstream.accuracy.AccuracyWindow;
 import io.digitstream.accuracy.ConfusionMatrix;
-import io.digitstream.streams.accuracy.AccuracyWindow;
 import io.digitstream.streams.accuracy.VersionSummary;
 import io.digitstream.streams.metrics.AppMetrics;
 import io.digitstream.streams.metrics.InstanceStats;

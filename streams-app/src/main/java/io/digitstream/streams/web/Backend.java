@@ -1,8 +1,8 @@
 package io.digitstream.streams.web;
 
-import io.digitstream.streams.accuracy.AccuracyWindow;
+import io.digitstream.accuracy.AccuracyWindow;
+import io.digitstream.accuracy.WindowKind;
 import io.digitstream.streams.accuracy.VersionSummary;
-import io.digitstream.streams.accuracy.WindowKind;
 import io.digitstream.streams.metrics.InstanceStats;
 import io.digitstream.streams.models.ModelStatus;
 import java.util.List;

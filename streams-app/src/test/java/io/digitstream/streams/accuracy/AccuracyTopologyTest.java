@@ -3,6 +3,7 @@ package io.digitstream.streams.accuracy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.digitstream.accuracy.AccuracyWindow;
 import io.digitstream.accuracy.ConfusionMatrix;
 import io.digitstream.record.DigitLabel;
 import io.digitstream.record.Json;

@@ -2,6 +2,7 @@ package io.digitstream.streams.accuracy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.digitstream.accuracy.AccuracyWindow;
 import io.digitstream.accuracy.ConfusionMatrix;
 import io.digitstream.streams.metrics.AppMetrics;
 import java.time.Instant;

@@ -14,13 +14,19 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -222,6 +228,7 @@ class TwoInstanceCrashIntegrationTest {
             Map.entry("digitstream.topic.dlq", name + ".dlq"),
             Map.entry("digitstream.topic.labels", name + ".labels"),
             Map.entry("digitstream.topic.accuracy", name + ".accuracy"),
+            Map.entry("digitstream.shadow.topic", name + ".shadow"),
             Map.entry("digitstream.topics.partitions", "4"),
             Map.entry("digitstream.http.port", "0"),
             // The killed member leaves the group and its transaction ends within seconds.
@@ -249,8 +256,33 @@ class TwoInstanceCrashIntegrationTest {
                 assertThat(process.isAlive())
                     .as("application running; log:\n%s", read(logFile))
                     .isTrue();
-                return admin.listTopics().names().get().contains(topic);
+                return serving(admin, topic);
               });
+    }
+  }
+
+  /**
+   * The topic exists and every partition's leader answers ListOffsets: sending earlier can lose the
+   * first batch (KAFKA-15591), and the application may still be creating its other topics.
+   */
+  private static boolean serving(Admin admin, String topic) throws Exception {
+    if (!admin.listTopics().names().get().contains(topic)) {
+      return false;
+    }
+    TopicDescription description =
+        admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
+    Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+    for (TopicPartitionInfo p : description.partitions()) {
+      if (p.leader() == null || p.leader().isEmpty()) {
+        return false;
+      }
+      latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest());
+    }
+    try {
+      admin.listOffsets(latest).all().get();
+      return true;
+    } catch (ExecutionException e) {
+      return false;
     }
   }
 

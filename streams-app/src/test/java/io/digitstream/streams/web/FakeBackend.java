@@ -1,10 +1,10 @@
 package io.digitstream.streams.web;
 
+import io.digitstream.accuracy.AccuracyWindow;
 import io.digitstream.accuracy.ConfusionMatrix;
-import io.digitstream.streams.accuracy.AccuracyWindow;
+import io.digitstream.accuracy.WindowKind;
 import io.digitstream.streams.accuracy.QueryUnavailableException;
 import io.digitstream.streams.accuracy.VersionSummary;
-import io.digitstream.streams.accuracy.WindowKind;
 import io.digitstream.streams.metrics.AppMetrics;
 import io.digitstream.streams.metrics.InstanceStats;
 import io.digitstream.streams.models.ModelStatus;

@@ -3,12 +3,12 @@ package io.digitstream.streams.web;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.digitstream.accuracy.AccuracyWindow;
+import io.digitstream.accuracy.WindowKind;
 import io.digitstream.record.Json;
 import io.digitstream.streams.StreamsSettings;
 import io.digitstream.streams.accuracy.AccuracyQueries;
-import io.digitstream.streams.accuracy.AccuracyWindow;
 import io.digitstream.streams.accuracy.Peers;
-import io.digitstream.streams.accuracy.WindowKind;
 import io.digitstream.streams.models.ModelStatus;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -1,4 +1,4 @@
-package io.digitstream.streams.accuracy;
+package io.digitstream.accuracy;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;

@@ -1,7 +1,6 @@
-package io.digitstream.streams.accuracy;
+package io.digitstream.accuracy;
 
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
-import io.digitstream.accuracy.ConfusionMatrix;
 import io.digitstream.record.InvalidRecordException;
 import java.util.Objects;
 
@@ -54,7 +53,7 @@ public record AccuracyWindow(
   }
 
   /** This window with {@code delta} added, widened to cover {@code [from, to)} if cumulative. */
-  AccuracyWindow plus(ConfusionMatrix delta, long from, long to) {
+  public AccuracyWindow plus(ConfusionMatrix delta, long from, long to) {
     long start = kind == WindowKind.CUMULATIVE ? Math.min(windowStart, from) : windowStart;
     long end = kind == WindowKind.CUMULATIVE ? Math.max(windowEnd, to) : windowEnd;
     return new AccuracyWindow(modelVersion, kind, start, end, matrix.plus(delta));
