@@ -95,18 +95,39 @@ public final class ScoringService implements AutoCloseable {
       throw new IllegalStateException("the scoring service was already started");
     }
     log.info("Starting with settings:\n{}", settings.describe());
+    warnIfNotExactlyOnce();
+    // The model first: a wrong path fails in milliseconds, without touching the cluster.
+    ModelBundle bundle = ModelBundle.open(settings.model());
+    ClassifierPool classifiers = ClassifierPool.load(bundle, settings.nativeThreads());
+    log.info("Model {} loaded from {}", bundle.version(), bundle.directory());
+    Properties kafka = settings.kafka();
+    provisionTopics(kafka);
+
+    metrics = new AppMetrics();
+    try {
+      followModelAnnouncements(kafka, bundle, classifiers);
+      serveHttp(kafka);
+      KafkaStreams created = createStreams(kafka, classifiers);
+      streams = created;
+      created.start();
+      watcher.start();
+    } catch (RuntimeException e) {
+      closeWebAndMetrics();
+      throw e;
+    }
+  }
+
+  private void warnIfNotExactlyOnce() {
     if (!settings.exactlyOnce()) {
       log.warn(
           "{} is not {}: a crash or rebalance can score an image twice",
           StreamsConfig.PROCESSING_GUARANTEE_CONFIG,
           StreamsConfig.EXACTLY_ONCE_V2);
     }
-    // The model first: a wrong path fails in milliseconds, without touching the cluster.
-    ModelBundle bundle = ModelBundle.open(settings.model());
-    ClassifierPool classifiers = ClassifierPool.load(bundle, settings.nativeThreads());
-    log.info("Model {} loaded from {}", bundle.version(), bundle.directory());
+  }
 
-    Properties kafka = settings.kafka();
+  /** Checks the topics of the registry, creating what is missing if allowed. */
+  private void provisionTopics(Properties kafka) {
     String adminClientId = kafka.getProperty(StreamsConfig.APPLICATION_ID_CONFIG) + "-setup";
     Admin admin = Admin.create(new StreamsConfig(kafka).getAdminConfigs(adminClientId));
     try {
@@ -122,55 +143,56 @@ public final class ScoringService implements AutoCloseable {
       // After a timeout a call may still be pending; do not wait another minute for it.
       admin.close(Duration.ofSeconds(1));
     }
+  }
 
-    metrics = new AppMetrics();
-    try {
-      switcher =
-          new ModelSwitcher(classifiers, bundle.directory().toAbsolutePath().toString(), metrics);
-      watcher =
-          new ModelWatcher(
-              modelsConsumerConfig(kafka), settings.topics().names().models(), switcher);
-      // An announced model overrides the configured one from the first batch on.
-      watcher.catchUp(ADMIN_TIMEOUT);
-      web = WebServer.start(settings.http(), new ServiceBackend());
-      self = HostInfo.buildFromEndpoint(applicationServer(kafka, web.address()));
-      kafka.setProperty(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
-      queries = new AccuracyQueries(() -> streams, self, settings.accuracy(), peers);
+  /** An announced model overrides the configured one from the first batch on. */
+  private void followModelAnnouncements(
+      Properties kafka, ModelBundle bundle, ClassifierPool classifiers) {
+    switcher =
+        new ModelSwitcher(classifiers, bundle.directory().toAbsolutePath().toString(), metrics);
+    watcher =
+        new ModelWatcher(modelsConsumerConfig(kafka), settings.topics().names().models(), switcher);
+    watcher.catchUp(ADMIN_TIMEOUT);
+  }
 
-      topology =
-          new AppTopology(
-                  settings.topics(), settings.batching(), classifiers, settings.accuracy(), metrics)
-              .build(kafka);
-      log.debug("Topology:\n{}", topology.describe());
-      // The exception handlers are built by Kafka Streams; they find the metrics in their config.
-      kafka.put(AppMetrics.CONFIG_KEY, metrics);
-      kafka.put(BoundedRocksDbMemory.BUDGET_CONFIG, (long) settings.rocksDbMemoryMb() << 20);
-      KafkaStreams created = new KafkaStreams(topology, kafka);
-      created.setStateListener(
-          (now, before) -> {
-            log.info("Kafka Streams {} -> {}", before, now);
-            if (now == KafkaStreams.State.RUNNING) {
-              wasRunning = true;
-              running.countDown();
-            }
-            if (now == KafkaStreams.State.ERROR || now == KafkaStreams.State.NOT_RUNNING) {
-              running.countDown();
-              terminated.countDown();
-            }
-          });
-      created.setUncaughtExceptionHandler(
-          e -> {
-            failure = e;
-            log.error("Stream thread failed; shutting the scoring service down", e);
-            return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
-          });
-      metrics.bind(created);
-      streams = created;
-      created.start();
-      watcher.start();
-    } catch (RuntimeException e) {
-      closeWebAndMetrics();
-      throw e;
+  /** The page, REST API and metrics; its address becomes {@code application.server}. */
+  private void serveHttp(Properties kafka) {
+    web = WebServer.start(settings.http(), new ServiceBackend());
+    self = HostInfo.buildFromEndpoint(applicationServer(kafka, web.address()));
+    kafka.setProperty(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
+    queries = new AccuracyQueries(() -> streams, self, settings.accuracy(), peers);
+  }
+
+  private KafkaStreams createStreams(Properties kafka, ClassifierPool classifiers) {
+    topology =
+        new AppTopology(
+                settings.topics(), settings.batching(), classifiers, settings.accuracy(), metrics)
+            .build(kafka);
+    log.debug("Topology:\n{}", topology.describe());
+    // The exception handlers are built by Kafka Streams; they find the metrics in their config.
+    kafka.put(AppMetrics.CONFIG_KEY, metrics);
+    kafka.put(BoundedRocksDbMemory.BUDGET_CONFIG, (long) settings.rocksDbMemoryMb() << 20);
+    KafkaStreams created = new KafkaStreams(topology, kafka);
+    created.setStateListener(this::onStateChange);
+    created.setUncaughtExceptionHandler(
+        e -> {
+          failure = e;
+          log.error("Stream thread failed; shutting the scoring service down", e);
+          return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+        });
+    metrics.bind(created);
+    return created;
+  }
+
+  private void onStateChange(KafkaStreams.State now, KafkaStreams.State before) {
+    log.info("Kafka Streams {} -> {}", before, now);
+    if (now == KafkaStreams.State.RUNNING) {
+      wasRunning = true;
+      running.countDown();
+    }
+    if (now == KafkaStreams.State.ERROR || now == KafkaStreams.State.NOT_RUNNING) {
+      running.countDown();
+      terminated.countDown();
     }
   }
 
