@@ -50,13 +50,6 @@ public record DigitImage(String id, byte[] pixels, String source) {
     return pixels[row * SIDE + column] & 0xFF;
   }
 
-  /** Copies the pixels scaled to 0–1 into {@code target} at {@code offset}, the network's input. */
-  public void copyNormalisedTo(float[] target, int offset) {
-    for (int i = 0; i < PIXELS; i++) {
-      target[offset + i] = (pixels[i] & 0xFF) / 255f;
-    }
-  }
-
   /** The pixels as base64, the encoding used on the images topic. */
   public String pixelsBase64() {
     return Base64.getEncoder().encodeToString(pixels);

@@ -1,6 +1,7 @@
 package io.digitstream.bench;
 
 import io.digitstream.image.MnistDataset;
+import io.digitstream.image.Pixels;
 import io.digitstream.model.DigitClassifier;
 import io.digitstream.model.FoldedNetwork;
 import io.digitstream.model.Matrices;
@@ -166,10 +167,7 @@ public final class InferenceExperiments implements Callable<Integer> {
       int n = Math.min(batch, test.size() - start);
       float[] input = new float[n * DigitImage.PIXELS];
       for (int i = 0; i < n; i++) {
-        byte[] px = test.image(start + i);
-        for (int j = 0; j < DigitImage.PIXELS; j++) {
-          input[i * DigitImage.PIXELS + j] = (px[j] & 0xFF) / 255f;
-        }
+        Pixels.normalise(test.image(start + i), input, i * DigitImage.PIXELS);
       }
       float[][] reference = engines.get(0).scorer().score(input, n);
       for (int e = 0; e < engines.size(); e++) {
@@ -495,11 +493,7 @@ public final class InferenceExperiments implements Callable<Integer> {
               () -> {
                 float[] f = new float[images.size() * DigitImage.PIXELS];
                 for (int i = 0; i < images.size(); i++) {
-                  byte[] px = images.get(i);
-                  int off = i * DigitImage.PIXELS;
-                  for (int j = 0; j < DigitImage.PIXELS; j++) {
-                    f[off + j] = (px[j] & 0xFF) / 255f;
-                  }
+                  Pixels.normalise(images.get(i), f, i * DigitImage.PIXELS);
                 }
                 return (long) f[f.length - 1];
               },

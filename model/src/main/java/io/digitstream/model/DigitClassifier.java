@@ -1,5 +1,6 @@
 package io.digitstream.model;
 
+import io.digitstream.image.Pixels;
 import io.digitstream.record.DigitImage;
 import java.util.List;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
@@ -80,10 +81,7 @@ public final class DigitClassifier {
         throw new IllegalArgumentException(
             "image " + i + " has " + px.length + " pixels, expected " + DigitImage.PIXELS);
       }
-      int off = i * DigitImage.PIXELS;
-      for (int j = 0; j < DigitImage.PIXELS; j++) {
-        input[off + j] = (px[j] & 0xFF) / 255f;
-      }
+      Pixels.normalise(px, input, i * DigitImage.PIXELS);
     }
     return output(input, n);
   }

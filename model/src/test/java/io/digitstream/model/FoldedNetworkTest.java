@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import io.digitstream.image.MnistDataset;
+import io.digitstream.image.Pixels;
 import io.digitstream.record.DigitImage;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
@@ -64,10 +65,7 @@ class FoldedNetworkTest {
     mnistCount = sample.size();
     mnist = new float[mnistCount * PIXELS];
     for (int i = 0; i < mnistCount; i++) {
-      byte[] px = sample.image(i);
-      for (int j = 0; j < PIXELS; j++) {
-        mnist[i * PIXELS + j] = (px[j] & 0xFF) / 255f;
-      }
+      Pixels.normalise(sample.image(i), mnist, i * PIXELS);
     }
   }
 

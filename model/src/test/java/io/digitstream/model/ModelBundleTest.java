@@ -3,6 +3,7 @@ package io.digitstream.model;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.digitstream.image.Pixels;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -101,9 +102,7 @@ class ModelBundleTest {
     List<byte[]> images = randomImages(8);
     float[] input = new float[8 * 784];
     for (int i = 0; i < 8; i++) {
-      for (int j = 0; j < 784; j++) {
-        input[i * 784 + j] = (images.get(i)[j] & 0xFF) / 255f;
-      }
+      Pixels.normalise(images.get(i), input, i * 784);
     }
     float[][] folded = c.output(input, 8);
     float[][] layers = c.layerOutput(input, 8);

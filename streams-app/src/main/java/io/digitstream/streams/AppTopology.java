@@ -4,11 +4,11 @@ import io.digitstream.record.DigitImage;
 import io.digitstream.record.Prediction;
 import io.digitstream.streams.accuracy.AccuracySettings;
 import io.digitstream.streams.accuracy.AccuracyTopology;
+import io.digitstream.streams.deadletter.KeyMatchesId;
 import io.digitstream.streams.metrics.AppMetrics;
 import io.digitstream.streams.scoring.BatchScorer;
 import io.digitstream.streams.scoring.Batching;
 import io.digitstream.streams.scoring.ClassifierPool;
-import io.digitstream.streams.scoring.ImageKeyCheck;
 import io.digitstream.streams.scoring.PredictionRole;
 import io.digitstream.topic.Topics;
 import java.util.Properties;
@@ -75,7 +75,7 @@ public final class AppTopology {
                 images.name(),
                 Consumed.with(images.keySerde(), images.valueSerde()).withName("images"))
             // An image is only scored under its own id: the key places its prediction and label.
-            .processValues(ImageKeyCheck::new, Named.as("check-key"))
+            .processValues(KeyMatchesId::images, Named.as("check-key"))
             // Micro-batches through this thread's network; pending images survive crashes.
             .process(BatchScorer.supplier(batching, classifiers, metrics), Named.as("score"));
     // The active model's predictions are the application's answer.

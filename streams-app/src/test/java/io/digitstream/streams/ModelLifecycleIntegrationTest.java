@@ -78,14 +78,14 @@ class ModelLifecycleIntegrationTest {
     try (ScoringService service = new ScoringService(settings)) {
       service.start();
       assertThat(service.awaitRunning(Duration.ofSeconds(60))).isTrue();
-      assertThat(service.model().orElseThrow().activeVersion()).isEqualTo(a.version());
+      assertThat(service.model().orElseThrow().active().version()).isEqualTo(a.version());
 
       KafkaTestClients.send(
           broker.bootstrapServers(), KafkaTestClients.images(images, "a-", FIRST));
       // Some images are scored by A before B is announced, the rest may still be pending.
       awaitCommitted(predictions, 1);
       announce(models, b, b.directory().toString());
-      awaitModel(service, s -> b.version().equals(s.activeVersion()));
+      awaitModel(service, s -> b.version().equals(s.active().version()));
       KafkaTestClients.send(
           broker.bootstrapServers(), KafkaTestClients.images(images, "b-", SECOND));
 
@@ -121,7 +121,7 @@ class ModelLifecycleIntegrationTest {
       announce(models, a, corrupt.toString());
       send(models, "not json".getBytes(StandardCharsets.UTF_8));
       announce(models, a, corrupt.toString());
-      awaitModel(service, s -> "refused".equals(s.lastOutcome()));
+      awaitModel(service, s -> "refused".equals(lastOutcome(s)));
       assertThat(service.metrics().modelReloads(ModelReload.INVALID)).isEqualTo(1);
       KafkaTestClients.send(
           broker.bootstrapServers(), KafkaTestClients.images(images, "c-", THIRD));
@@ -132,12 +132,16 @@ class ModelLifecycleIntegrationTest {
           .containsOnly(b.version());
 
       ModelStatus status = service.model().orElseThrow();
-      assertThat(status.activeVersion()).isEqualTo(b.version());
-      assertThat(status.lastAnnouncement()).isEqualTo(a.version());
-      assertThat(status.lastReason()).contains("is corrupt or was replaced");
+      assertThat(status.active().version()).isEqualTo(b.version());
+      assertThat(status.lastAnnouncement().version()).isEqualTo(a.version());
+      assertThat(status.lastAnnouncement().reason()).contains("is corrupt or was replaced");
       HttpResponse<String> health = get(service.url().orElseThrow().resolve("/health"));
       assertThat(health.statusCode()).isEqualTo(200);
-      assertThat(health.body()).contains("\"lastOutcome\":\"refused\"");
+      assertThat(health.body())
+          .contains(
+              "\"lastAnnouncement\":{\"version\":\""
+                  + a.version()
+                  + "\",\"role\":\"active\",\"outcome\":\"refused\"");
       String metrics = get(service.url().orElseThrow().resolve("/metrics")).body();
       assertThat(metrics)
           .contains("digitstream_model_reloads_total{outcome=\"loaded\"} 1.0")
@@ -150,7 +154,7 @@ class ModelLifecycleIntegrationTest {
     try (ScoringService restarted =
         new ScoringService(StreamsSettings.load(null, Map.of(), config))) {
       restarted.start();
-      assertThat(restarted.model().orElseThrow().activeVersion()).isEqualTo(b.version());
+      assertThat(restarted.model().orElseThrow().active().version()).isEqualTo(b.version());
     }
   }
 
@@ -228,11 +232,11 @@ class ModelLifecycleIntegrationTest {
       assertThat(summary.statusCode()).isEqualTo(200);
       assertThat(summary.body()).contains(a.version()).contains(b.version());
       HttpResponse<String> health = AccuracyFixtures.get(service.url().orElseThrow(), "/health");
-      assertThat(health.body()).contains("\"shadowVersion\":\"" + b.version() + "\"");
+      assertThat(health.body()).contains("\"shadow\":{\"version\":\"" + b.version() + "\"");
 
       // Retired: the shadow scores nothing more.
       send(models, ModelAnnouncement.SHADOW, ModelAnnouncement.retireShadow(b.version(), 1L));
-      awaitModel(service, s -> s.shadowVersion() == null && "retired".equals(s.lastOutcome()));
+      awaitModel(service, s -> s.shadow() == null && "retired".equals(lastOutcome(s)));
       KafkaTestClients.send(
           broker.bootstrapServers(),
           KafkaTestClients.images(settings.topics().names().images(), "after-", 100));
@@ -289,6 +293,11 @@ class ModelLifecycleIntegrationTest {
         target.resolve(ModelBundle.NETWORK_FILE),
         java.util.Arrays.copyOf(network, network.length / 3));
     return target;
+  }
+
+  /** The outcome of the latest announcement, or null before the first. */
+  private static String lastOutcome(ModelStatus status) {
+    return status.lastAnnouncement() == null ? null : status.lastAnnouncement().outcome();
   }
 
   private static void awaitModel(ScoringService service, Predicate<ModelStatus> condition)

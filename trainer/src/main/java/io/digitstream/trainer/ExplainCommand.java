@@ -4,6 +4,7 @@ import io.digitstream.image.IdxFormatException;
 import io.digitstream.image.ImageFiles;
 import io.digitstream.image.MnistDataset;
 import io.digitstream.image.MnistPreprocessor;
+import io.digitstream.image.Pixels;
 import io.digitstream.model.DigitClassifier;
 import io.digitstream.model.ModelBundle;
 import java.awt.Graphics2D;
@@ -84,9 +85,7 @@ final class ExplainCommand implements Callable<Integer> {
     }
 
     float[] input = new float[784];
-    for (int i = 0; i < 784; i++) {
-      input[i] = (pixels[i] & 0xFF) / 255f;
-    }
+    Pixels.normalise(pixels, input, 0);
     List<INDArray> activations =
         network.feedForward(Nd4j.create(input, new long[] {1, 1, 28, 28}, 'c'), false);
     int convIndex = 0;

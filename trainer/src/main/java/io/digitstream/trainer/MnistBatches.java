@@ -1,6 +1,7 @@
 package io.digitstream.trainer;
 
 import io.digitstream.image.MnistDataset;
+import io.digitstream.image.Pixels;
 import java.util.List;
 import java.util.Random;
 import org.nd4j.linalg.dataset.DataSet;
@@ -35,10 +36,7 @@ final class MnistBatches implements DataSetIterator {
     this.pixels = new float[indices.length * 784];
     this.labels = new int[indices.length];
     for (int i = 0; i < indices.length; i++) {
-      byte[] img = data.image(indices[i]);
-      for (int j = 0; j < 784; j++) {
-        pixels[i * 784 + j] = (img[j] & 0xFF) / 255f;
-      }
+      Pixels.normalise(data.image(indices[i]), pixels, i * 784);
       labels[i] = data.label(indices[i]);
     }
     this.order = new int[indices.length];

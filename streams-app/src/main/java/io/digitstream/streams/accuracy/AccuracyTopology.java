@@ -3,6 +3,7 @@ package io.digitstream.streams.accuracy;
 import io.digitstream.accuracy.AccuracyWindow;
 import io.digitstream.record.DigitLabel;
 import io.digitstream.record.Prediction;
+import io.digitstream.streams.deadletter.KeyMatchesId;
 import io.digitstream.streams.metrics.AppMetrics;
 import io.digitstream.topic.Topics;
 import org.apache.kafka.common.serialization.Serdes;
@@ -46,7 +47,7 @@ public final class AccuracyTopology {
                 labels.name(),
                 Consumed.with(labels.keySerde(), labels.valueSerde()).withName("labels"))
             // A label must sit on its image's partition to meet the prediction.
-            .processValues(LabelKeyCheck::new, Named.as("check-label-key"))
+            .processValues(KeyMatchesId::labels, Named.as("check-label-key"))
             .mapValues(JoinInput.Labelled::new, Named.as("as-join-label"));
     predictions
         .<JoinInput>mapValues(JoinInput.Scored::new, Named.as("as-join-prediction"))

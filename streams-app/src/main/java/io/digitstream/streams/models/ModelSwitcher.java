@@ -6,9 +6,12 @@ import io.digitstream.model.ModelBundleException;
 import io.digitstream.record.ModelAnnouncement;
 import io.digitstream.streams.metrics.AppMetrics;
 import io.digitstream.streams.metrics.AppMetrics.ModelReload;
+import io.digitstream.streams.models.ModelStatus.Handled;
+import io.digitstream.streams.models.ModelStatus.Loaded;
 import io.digitstream.streams.scoring.ClassifierPool;
 import java.net.URI;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -40,19 +43,8 @@ public final class ModelSwitcher {
     this.pool = Objects.requireNonNull(pool, "pool");
     this.metrics = Objects.requireNonNull(metrics, "metrics");
     this.status =
-        new ModelStatus(
-            pool.version(),
-            initialLocation,
-            System.currentTimeMillis(),
-            null,
-            null,
-            0,
-            null,
-            null,
-            null,
-            null,
-            null,
-            0);
+        ModelStatus.serving(
+            new Loaded(pool.version(), initialLocation, System.currentTimeMillis()));
     metrics.activeModel(pool.version());
   }
 
@@ -61,7 +53,7 @@ public final class ModelSwitcher {
     ModelStatus s = status;
     // A shadow that failed on a batch was retired by the stream thread that saw it fail.
     Optional<String> failure = pool.shadowFailure();
-    if (s.shadowVersion() != null && pool.shadowVersion().isEmpty() && failure.isPresent()) {
+    if (s.shadow() != null && pool.shadowVersion().isEmpty() && failure.isPresent()) {
       return s.withShadowEnded(failure.get());
     }
     return s;
@@ -80,7 +72,7 @@ public final class ModelSwitcher {
       return true;
     }
     ModelStatus before = status();
-    String current = shadow ? before.shadowVersion() : before.activeVersion();
+    String current = shadow ? before.shadowVersion() : before.active().version();
     DigitClassifier candidate;
     String location;
     try {
@@ -91,11 +83,10 @@ public final class ModelSwitcher {
       // Checked even when the version is already in place, so that every instance, restarted or
       // not, gives the same answer to the same announcement.
       if (announcement.version().equals(current)) {
-        status = withLast(before, announcement, "unchanged", null, now);
-        metrics.modelReload(ModelReload.UNCHANGED);
+        handled(before, announcement, ModelReload.UNCHANGED, null, now);
         return true;
       }
-      if (shadow && announcement.version().equals(before.activeVersion())) {
+      if (shadow && announcement.version().equals(before.active().version())) {
         throw new IllegalArgumentException(
             "version " + announcement.version() + " is the active model; a shadow must differ");
       }
@@ -109,27 +100,11 @@ public final class ModelSwitcher {
       return false;
     }
     long switched = System.currentTimeMillis();
+    Loaded loaded = new Loaded(candidate.version(), location, switched);
+    ModelStatus after;
     if (shadow) {
       pool.replaceShadow(candidate);
-      status =
-          withLast(
-              new ModelStatus(
-                  before.activeVersion(),
-                  before.activeLocation(),
-                  before.activeSince(),
-                  candidate.version(),
-                  location,
-                  switched,
-                  null,
-                  null,
-                  null,
-                  null,
-                  null,
-                  0),
-              announcement,
-              "loaded",
-              null,
-              now);
+      after = before.withShadow(loaded);
     } else {
       pool.replace(candidate);
       // A shadow promoted to active is no longer a candidate: scoring it twice would pair twice.
@@ -137,28 +112,10 @@ public final class ModelSwitcher {
       if (promoted) {
         pool.replaceShadow(null);
       }
-      status =
-          withLast(
-              new ModelStatus(
-                  candidate.version(),
-                  location,
-                  switched,
-                  promoted ? null : before.shadowVersion(),
-                  promoted ? null : before.shadowLocation(),
-                  promoted ? 0 : before.shadowSince(),
-                  null,
-                  null,
-                  null,
-                  null,
-                  null,
-                  0),
-              announcement,
-              "loaded",
-              null,
-              now);
+      after = before.withActive(loaded).withShadow(promoted ? null : before.shadow());
       metrics.activeModel(candidate.version());
     }
-    metrics.modelReload(ModelReload.LOADED);
+    handled(after, announcement, ModelReload.LOADED, null, now);
     log.info(
         "Model {} ({}) loaded from {} in {} ms; it scores from each stream thread's next batch on"
             + " (was {})",
@@ -174,22 +131,7 @@ public final class ModelSwitcher {
   public synchronized void invalid(String reason) {
     long now = System.currentTimeMillis();
     log.warn("Ignoring an invalid model announcement: {}", reason);
-    ModelStatus s = status();
-    status =
-        new ModelStatus(
-            s.activeVersion(),
-            s.activeLocation(),
-            s.activeSince(),
-            s.shadowVersion(),
-            s.shadowLocation(),
-            s.shadowSince(),
-            s.shadowEnded(),
-            null,
-            null,
-            "invalid",
-            reason,
-            now);
-    metrics.modelReload(ModelReload.INVALID);
+    handled(status(), null, ModelReload.INVALID, reason, now);
   }
 
   private void retireShadow(ModelAnnouncement announcement, long now) {
@@ -198,26 +140,7 @@ public final class ModelSwitcher {
     if (s.shadowVersion() != null) {
       log.info("Shadow model {} retired", s.shadowVersion());
     }
-    status =
-        withLast(
-            new ModelStatus(
-                s.activeVersion(),
-                s.activeLocation(),
-                s.activeSince(),
-                null,
-                null,
-                0,
-                null,
-                null,
-                null,
-                null,
-                null,
-                0),
-            announcement,
-            "retired",
-            null,
-            now);
-    metrics.modelReload(ModelReload.RETIRED);
+    handled(s.withShadow(null), announcement, ModelReload.RETIRED, null, now);
   }
 
   private void refuse(ModelAnnouncement announcement, String reason, long now) {
@@ -227,9 +150,8 @@ public final class ModelSwitcher {
         announcement.role(),
         announcement.version(),
         reason,
-        s.activeVersion());
-    status = withLast(s, announcement, "refused", reason, now);
-    metrics.modelReload(ModelReload.REFUSED);
+        s.active().version());
+    handled(s, announcement, ModelReload.REFUSED, reason, now);
   }
 
   private static void check(ModelAnnouncement announcement, ModelBundle bundle) {
@@ -270,20 +192,24 @@ public final class ModelSwitcher {
     return path;
   }
 
-  private static ModelStatus withLast(
-      ModelStatus s, ModelAnnouncement announcement, String outcome, String reason, long at) {
-    return new ModelStatus(
-        s.activeVersion(),
-        s.activeLocation(),
-        s.activeSince(),
-        s.shadowVersion(),
-        s.shadowLocation(),
-        s.shadowSince(),
-        s.shadowEnded(),
-        announcement.version(),
-        announcement.role(),
-        outcome,
-        reason,
-        at);
+  /**
+   * Keeps {@code next} as the status, with what became of {@code announcement} (null if it could
+   * not be read), and counts the outcome.
+   */
+  private void handled(
+      ModelStatus next,
+      ModelAnnouncement announcement,
+      ModelReload outcome,
+      String reason,
+      long at) {
+    status =
+        next.withLastAnnouncement(
+            new Handled(
+                announcement == null ? null : announcement.version(),
+                announcement == null ? null : announcement.role(),
+                outcome.name().toLowerCase(Locale.ROOT),
+                reason,
+                at));
+    metrics.modelReload(outcome);
   }
 }

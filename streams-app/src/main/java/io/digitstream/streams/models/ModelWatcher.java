@@ -97,7 +97,7 @@ public final class ModelWatcher implements AutoCloseable {
     }
     // The active model first: a shadow must differ from it.
     applyNewestValid(active);
-    if (!shadow.isEmpty() && shadow.get(0).version().equals(switcher.status().activeVersion())) {
+    if (!shadow.isEmpty() && shadow.get(0).version().equals(switcher.status().active().version())) {
       // The newest shadow has since been promoted, which ended shadow mode on every instance.
       return;
     }

@@ -1,5 +1,6 @@
 package io.digitstream.streams.scoring;
 
+import io.digitstream.image.Pixels;
 import io.digitstream.model.DigitClassifier;
 import io.digitstream.record.DigitImage;
 import io.digitstream.record.Prediction;
@@ -56,14 +57,6 @@ public final class BatchScorer implements Processor<String, DigitImage, String, 
   private static final byte[] SHADOW_ROLE = "shadow".getBytes(StandardCharsets.UTF_8);
   private static final Logger log = LoggerFactory.getLogger(BatchScorer.class);
   private static final long NOTHING_PENDING = Long.MAX_VALUE;
-  private static final float[] NORMALISED = new float[256];
-
-  static {
-    for (int v = 0; v < NORMALISED.length; v++) {
-      // The same arithmetic as DigitClassifier.probabilities, so results match bit for bit.
-      NORMALISED[v] = v / 255f;
-    }
-  }
 
   private final Batching batching;
   private final ClassifierPool classifiers;
@@ -144,11 +137,7 @@ public final class BatchScorer implements Processor<String, DigitImage, String, 
     int n = pending.size();
     float[] input = new float[n * DigitImage.PIXELS];
     for (int i = 0; i < n; i++) {
-      byte[] pixels = pending.get(i).image().pixels();
-      int offset = i * DigitImage.PIXELS;
-      for (int p = 0; p < DigitImage.PIXELS; p++) {
-        input[offset + p] = NORMALISED[pixels[p] & 0xFF];
-      }
+      Pixels.normalise(pending.get(i).image().pixels(), input, i * DigitImage.PIXELS);
     }
     // The classifier is taken once per batch: a model switch takes effect between two batches,
     // and every prediction of this batch names the version that really scored it.

@@ -160,16 +160,17 @@ function versionPanel(v) {
 function modelRole(version) {
   const model = lastSummary && lastSummary.model;
   if (!model) return null;
-  if (model.activeVersion === version) return "active";
-  if (model.shadowVersion === version) return "shadow";
+  if (model.active.version === version) return "active";
+  if (model.shadow && model.shadow.version === version) return "shadow";
   return null;
 }
 
 // The latest announcement, when it was not carried out: the old model keeps serving.
 function modelProblems(model) {
-  if (!model || (model.lastOutcome !== "refused" && model.lastOutcome !== "invalid")) return [];
-  const what = model.lastAnnouncement ? `model ${model.lastAnnouncement} (${model.lastRole})` : "a model announcement";
-  return [`${what} ${model.lastOutcome}: ${model.lastReason}`];
+  const last = model && model.lastAnnouncement;
+  if (!last || (last.outcome !== "refused" && last.outcome !== "invalid")) return [];
+  const what = last.version ? `model ${last.version} (${last.role})` : "a model announcement";
+  return [`${what} ${last.outcome}: ${last.reason}`];
 }
 
 function updateSelector(versions) {

@@ -40,8 +40,8 @@ class ModelSwitcherTest {
     assertThat(pool.version()).isEqualTo(b.version());
     assertThat(pool.forCurrentThread().version()).isEqualTo(b.version());
     ModelStatus status = switcher.status();
-    assertThat(status.activeVersion()).isEqualTo(b.version());
-    assertThat(status.lastOutcome()).isEqualTo("loaded");
+    assertThat(status.active().version()).isEqualTo(b.version());
+    assertThat(status.lastAnnouncement().outcome()).isEqualTo("loaded");
     assertThat(metrics.modelReloads(ModelReload.LOADED)).isEqualTo(1);
     assertThat(metrics.scrape())
         .contains("digitstream_model_active{model_version=\"" + b.version() + "\"} 1.0")
@@ -69,10 +69,10 @@ class ModelSwitcherTest {
 
     assertThat(pool.version()).isEqualTo(a.version());
     ModelStatus status = switcher.status();
-    assertThat(status.activeVersion()).isEqualTo(a.version());
-    assertThat(status.lastAnnouncement()).isEqualTo(b.version());
-    assertThat(status.lastOutcome()).isEqualTo("refused");
-    assertThat(status.lastReason()).contains("is corrupt or was replaced");
+    assertThat(status.active().version()).isEqualTo(a.version());
+    assertThat(status.lastAnnouncement().version()).isEqualTo(b.version());
+    assertThat(status.lastAnnouncement().outcome()).isEqualTo("refused");
+    assertThat(status.lastAnnouncement().reason()).contains("is corrupt or was replaced");
     assertThat(metrics.modelReloads(ModelReload.REFUSED)).isEqualTo(1);
   }
 
@@ -84,7 +84,8 @@ class ModelSwitcherTest {
     assertThat(switcher.apply(wrong)).isFalse();
 
     assertThat(pool.version()).isEqualTo(a.version());
-    assertThat(switcher.status().lastReason()).contains("the announcement says " + "0".repeat(64));
+    assertThat(switcher.status().lastAnnouncement().reason())
+        .contains("the announcement says " + "0".repeat(64));
   }
 
   @Test
@@ -94,16 +95,16 @@ class ModelSwitcherTest {
             "active", "not-b", b.directory().toString(), b.metadata().networkSha256(), 1L);
 
     assertThat(switcher.apply(wrong)).isFalse();
-    assertThat(switcher.status().lastReason()).contains("is version " + b.version());
+    assertThat(switcher.status().lastAnnouncement().reason()).contains("is version " + b.version());
   }
 
   @Test
   void refusesAMissingBundleAndARelativeLocation() {
     assertThat(switcher.apply(announce(b, dir.resolve("nowhere").toString()))).isFalse();
-    assertThat(switcher.status().lastReason()).contains("does not exist");
+    assertThat(switcher.status().lastAnnouncement().reason()).contains("does not exist");
 
     assertThat(switcher.apply(announce(b, "models/b"))).isFalse();
-    assertThat(switcher.status().lastReason()).contains("is not an absolute path");
+    assertThat(switcher.status().lastAnnouncement().reason()).contains("is not an absolute path");
     assertThat(pool.version()).isEqualTo(a.version());
   }
 
@@ -119,14 +120,14 @@ class ModelSwitcherTest {
         ModelAnnouncement.of("active", b.version(), fake.toString(), sha, 1L);
     assertThat(switcher.apply(announcement)).isFalse();
 
-    assertThat(switcher.status().lastOutcome()).isEqualTo("refused");
+    assertThat(switcher.status().lastAnnouncement().outcome()).isEqualTo("refused");
     assertThat(pool.version()).isEqualTo(a.version());
   }
 
   @Test
   void treatsTheActiveVersionAnnouncedAgainAsUnchanged() {
     assertThat(switcher.apply(announce(a, a.directory().toString()))).isTrue();
-    assertThat(switcher.status().lastOutcome()).isEqualTo("unchanged");
+    assertThat(switcher.status().lastAnnouncement().outcome()).isEqualTo("unchanged");
     assertThat(metrics.modelReloads(ModelReload.UNCHANGED)).isEqualTo(1);
   }
 
@@ -136,7 +137,7 @@ class ModelSwitcherTest {
     Files.writeString(broken.resolve(ModelBundle.NETWORK_FILE), "truncated");
 
     assertThat(switcher.apply(announce(a, broken.toString()))).isFalse();
-    assertThat(switcher.status().lastOutcome()).isEqualTo("refused");
+    assertThat(switcher.status().lastAnnouncement().outcome()).isEqualTo("refused");
   }
 
   @Test
@@ -147,13 +148,13 @@ class ModelSwitcherTest {
     assertThat(pool.shadowVersion()).contains(b.version());
     assertThat(pool.shadowForCurrentThread().version()).isEqualTo(b.version());
     assertThat(switcher.status().shadowVersion()).isEqualTo(b.version());
-    assertThat(switcher.status().lastRole()).isEqualTo("shadow");
+    assertThat(switcher.status().lastAnnouncement().role()).isEqualTo("shadow");
 
     assertThat(switcher.apply(ModelAnnouncement.retireShadow(b.version(), 2L))).isTrue();
     assertThat(pool.shadowVersion()).isEmpty();
     assertThat(pool.shadowForCurrentThread()).isNull();
     assertThat(switcher.status().shadowVersion()).isNull();
-    assertThat(switcher.status().lastOutcome()).isEqualTo("retired");
+    assertThat(switcher.status().lastAnnouncement().outcome()).isEqualTo("retired");
     assertThat(metrics.modelReloads(ModelReload.RETIRED)).isEqualTo(1);
   }
 
@@ -165,14 +166,14 @@ class ModelSwitcherTest {
 
     assertThat(pool.version()).isEqualTo(b.version());
     assertThat(pool.shadowVersion()).isEmpty();
-    assertThat(switcher.status().activeVersion()).isEqualTo(b.version());
+    assertThat(switcher.status().active().version()).isEqualTo(b.version());
     assertThat(switcher.status().shadowVersion()).isNull();
   }
 
   @Test
   void refusesAShadowThatIsTheActiveModel() {
     assertThat(switcher.apply(shadow(a))).isFalse();
-    assertThat(switcher.status().lastReason()).contains("is the active model");
+    assertThat(switcher.status().lastAnnouncement().reason()).contains("is the active model");
     assertThat(pool.shadowVersion()).isEmpty();
   }
 
@@ -189,8 +190,9 @@ class ModelSwitcherTest {
   @Test
   void countsAnUnreadableAnnouncementAndShowsWhy() {
     switcher.invalid("digits.models-0@3: not valid JSON");
-    assertThat(switcher.status().lastOutcome()).isEqualTo("invalid");
-    assertThat(switcher.status().lastReason()).isEqualTo("digits.models-0@3: not valid JSON");
+    assertThat(switcher.status().lastAnnouncement().outcome()).isEqualTo("invalid");
+    assertThat(switcher.status().lastAnnouncement().reason())
+        .isEqualTo("digits.models-0@3: not valid JSON");
     assertThat(metrics.modelReloads(ModelReload.INVALID)).isEqualTo(1);
     assertThat(pool.version()).isEqualTo(a.version());
   }

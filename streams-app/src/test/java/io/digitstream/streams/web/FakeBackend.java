@@ -109,8 +109,7 @@ public final class FakeBackend implements Backend {
 
   /** What {@link #model()} answers; tests set it. */
   public volatile ModelStatus model =
-      new ModelStatus(
-          "3f9a1c0d2b7e", "/models/a", 1L, null, null, 0, null, null, null, null, null, 0);
+      ModelStatus.serving(new ModelStatus.Loaded("3f9a1c0d2b7e", "/models/a", 1L));
 
   @Override
   public ModelStatus model() {

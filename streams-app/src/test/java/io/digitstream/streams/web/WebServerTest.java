@@ -10,6 +10,8 @@ import io.digitstream.streams.StreamsSettings;
 import io.digitstream.streams.accuracy.AccuracyQueries;
 import io.digitstream.streams.accuracy.Peers;
 import io.digitstream.streams.models.ModelStatus;
+import io.digitstream.streams.models.ModelStatus.Handled;
+import io.digitstream.streams.models.ModelStatus.Loaded;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -81,27 +83,18 @@ class WebServerTest {
   @Test
   void healthStaysUpAndSaysWhyWhenAModelAnnouncementWasRefused() throws Exception {
     backend.model =
-        new ModelStatus(
-            "aaaaaaaaaaaa",
-            "/models/a",
-            1L,
-            null,
-            null,
-            0,
-            null,
-            "bbbbbbbbbbbb",
-            "active",
-            "refused",
-            "checksum mismatch",
-            2L);
+        ModelStatus.serving(new Loaded("aaaaaaaaaaaa", "/models/a", 1L))
+            .withLastAnnouncement(
+                new Handled("bbbbbbbbbbbb", "active", "refused", "checksum mismatch", 2L));
     HttpResponse<String> health = get("/health");
     assertThat(health.statusCode()).isEqualTo(200);
     assertThat(health.body())
         .contains("\"status\":\"UP\"")
-        .contains("\"activeVersion\":\"aaaaaaaaaaaa\"")
-        .contains("\"lastAnnouncement\":\"bbbbbbbbbbbb\"")
-        .contains("\"lastOutcome\":\"refused\"")
-        .contains("\"lastReason\":\"checksum mismatch\"");
+        .contains("\"active\":{\"version\":\"aaaaaaaaaaaa\"")
+        .contains("\"shadow\":null")
+        .contains("\"lastAnnouncement\":{\"version\":\"bbbbbbbbbbbb\"")
+        .contains("\"outcome\":\"refused\"")
+        .contains("\"reason\":\"checksum mismatch\"");
   }
 
   @Test
