@@ -90,6 +90,18 @@ class MnistPreprocessorPropertyTest {
     if (p.clamped()) {
       return;
     }
+    // Before rounding to bytes the placement is exact: within half a pixel.
+    double fm = 0, fx = 0, fy = 0;
+    for (int y = 0; y < p.height(); y++) {
+      for (int x = 0; x < p.width(); x++) {
+        float v = p.scaled()[y * p.width() + x];
+        fm += v;
+        fx += v * (x + p.left());
+        fy += v * (y + p.top());
+      }
+    }
+    assertThat(fx / fm).isCloseTo(CENTRE, org.assertj.core.data.Offset.offset(0.5 + 1e-6));
+    assertThat(fy / fm).isCloseTo(CENTRE, org.assertj.core.data.Offset.offset(0.5 + 1e-6));
     byte[] pixels = p.pixels();
     double mass = 0, mx = 0, my = 0;
     for (int y = 0; y < 28; y++) {
@@ -100,9 +112,15 @@ class MnistPreprocessorPropertyTest {
         my += v * y;
       }
     }
-    assertThat(mass).as("ink left after scaling").isPositive();
-    assertThat(mx / mass).isCloseTo(CENTRE, org.assertj.core.data.Offset.offset(1.0));
-    assertThat(my / mass).isCloseTo(CENTRE, org.assertj.core.data.Offset.offset(1.0));
+    // Rounding moves each of the box's at most 400 pixels by at most 0.5, at most 19 pixels from
+    // the centre of mass, so the bytes' centre moves at most 0.5 * 400 * 19 / mass: half a pixel
+    // once the bytes hold 7,600 (30 pixels of full ink). Fainter ink, such as two specks far apart
+    // in a large photo, can fade to nearly nothing when shrunk; that is MNIST's anti-aliasing.
+    Statistics.label("ink in bytes").collect(mass >= 7600 ? "enough" : "faint");
+    if (mass >= 7600) {
+      assertThat(mx / mass).isCloseTo(CENTRE, org.assertj.core.data.Offset.offset(1.0));
+      assertThat(my / mass).isCloseTo(CENTRE, org.assertj.core.data.Offset.offset(1.0));
+    }
   }
 
   /**
