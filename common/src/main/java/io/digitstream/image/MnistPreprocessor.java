@@ -4,11 +4,15 @@ import io.digitstream.record.DigitImage;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Objects;
 
 /**
  * Turns an arbitrary picture of one digit into a 28×28 image the way MNIST was made: light ink on a
  * dark background, cropped to the ink, scaled to fit 20×20 keeping the aspect ratio (anti-aliased),
  * then placed in 28×28 so that its centre of mass sits at the centre.
+ *
+ * <p>Any decoded image of any size works; the only refusal is a picture with no digit ({@link
+ * NoDigitException}). Every other exception from here is a bug.
  */
 public final class MnistPreprocessor {
   static final int BOX = 20;
@@ -19,21 +23,60 @@ public final class MnistPreprocessor {
 
   private MnistPreprocessor() {}
 
-  /** Reads and preprocesses an image file; errors name the file. */
+  /**
+   * Reads and preprocesses an image file.
+   *
+   * @throws ImageFileException naming the file if it cannot be decoded or holds no digit
+   */
   public static byte[] fromFile(Path file) {
-    BufferedImage image = ImageFiles.read(file);
+    return process(ImageFiles.read(file), file);
+  }
+
+  /**
+   * Preprocesses an image decoded from {@code file}.
+   *
+   * @throws ImageFileException naming the file if the image holds no digit
+   */
+  public static byte[] process(BufferedImage image, Path file) {
     try {
       return process(image);
-    } catch (IllegalArgumentException e) {
+    } catch (NoDigitException e) {
       throw new ImageFileException(file, e.getMessage(), e);
     }
   }
 
-  /** The 784 MNIST-style pixels (0 = background, 255 = ink) for {@code image}. */
+  /**
+   * The 784 MNIST-style pixels (0 = background, 255 = ink) for {@code image}.
+   *
+   * @throws NoDigitException if the image is blank or has no contrast
+   */
   public static byte[] process(BufferedImage image) {
-    int w = image.getWidth();
-    int h = image.getHeight();
-    float[] gray = luminance(image);
+    return place(image).pixels();
+  }
+
+  /**
+   * The ink scaled so its long side is exactly {@value #BOX} pixels, and where it goes in the 28×28
+   * field: at {@code (left, top)}, which puts its centre of mass at the centre unless that would
+   * push the box over the field's edge ({@code clamped}).
+   */
+  record Placement(float[] scaled, int width, int height, int left, int top, boolean clamped) {
+    byte[] pixels() {
+      byte[] out = new byte[SIDE * SIDE];
+      for (int y = 0; y < height; y++) {
+        for (int x = 0; x < width; x++) {
+          out[(y + top) * SIDE + x + left] = (byte) Math.round(scaled[y * width + x]);
+        }
+      }
+      return out;
+    }
+  }
+
+  static Placement place(BufferedImage image) {
+    return place(luminance(image), image.getWidth(), image.getHeight());
+  }
+
+  /** {@link #place(BufferedImage)} on grey levels 0–255, row-major; overwrites {@code gray}. */
+  static Placement place(float[] gray, int w, int h) {
     if (median(border(gray, w, h)) > 127) {
       for (int i = 0; i < gray.length; i++) {
         gray[i] = 255f - gray[i];
@@ -46,7 +89,7 @@ public final class MnistPreprocessor {
       max = Math.max(max, v);
     }
     if (max - background < 32) {
-      throw new IllegalArgumentException("no digit found: the image is blank or has no contrast");
+      throw new NoDigitException("no digit found: the image is blank or has no contrast");
     }
     float scale = 255f / (max - background);
     for (int i = 0; i < gray.length; i++) {
@@ -63,20 +106,21 @@ public final class MnistPreprocessor {
         }
       }
     }
-    int cw = right - left + 1;
-    int ch = bottom - top + 1;
-    float[] crop = new float[cw * ch];
-    for (int y = 0; y < ch; y++) {
-      System.arraycopy(gray, (top + y) * w + left, crop, y * cw, cw);
-    }
-    double fit = (double) BOX / Math.max(cw, ch);
-    int sw = Math.max(1, (int) Math.round(cw * fit));
-    int sh = Math.max(1, (int) Math.round(ch * fit));
-    float[] scaled = resample(crop, cw, ch, sw, sh);
-    return centreByMass(scaled, sw, sh);
+    // The strongest pixel is 255 after stretching, so there is always ink to crop to.
+    Crop crop = new Crop(gray, w, left, top, right - left + 1, bottom - top + 1);
+    int longSide = Math.max(crop.width, crop.height);
+    int sw = crop.width == longSide ? BOX : shortSide(crop.width, longSide);
+    int sh = crop.height == longSide ? BOX : shortSide(crop.height, longSide);
+    return centreByMass(resample(crop, sw, sh), sw, sh);
   }
 
-  private static byte[] centreByMass(float[] img, int w, int h) {
+  /** The short side scaled like the long one, at least one pixel. */
+  private static int shortSide(int side, int longSide) {
+    double fit = (double) BOX / longSide;
+    return clamp((int) Math.round(side * fit), 1, BOX);
+  }
+
+  private static Placement centreByMass(float[] img, int w, int h) {
     double mass = 0, mx = 0, my = 0;
     for (int y = 0; y < h; y++) {
       for (int x = 0; x < w; x++) {
@@ -89,73 +133,106 @@ public final class MnistPreprocessor {
     double cx = mass > 0 ? mx / mass : (w - 1) / 2.0;
     double cy = mass > 0 ? my / mass : (h - 1) / 2.0;
     // Pixel centres are at integer coordinates, so the field's centre is 13.5.
-    int ox = clamp((int) Math.round((SIDE - 1) / 2.0 - cx), 0, SIDE - w);
-    int oy = clamp((int) Math.round((SIDE - 1) / 2.0 - cy), 0, SIDE - h);
-    byte[] out = new byte[SIDE * SIDE];
-    for (int y = 0; y < h; y++) {
-      for (int x = 0; x < w; x++) {
-        out[(y + oy) * SIDE + x + ox] = (byte) Math.round(img[y * w + x]);
-      }
+    int wantX = (int) Math.round((SIDE - 1) / 2.0 - cx);
+    int wantY = (int) Math.round((SIDE - 1) / 2.0 - cy);
+    int ox = clamp(wantX, 0, SIDE - w);
+    int oy = clamp(wantY, 0, SIDE - h);
+    return new Placement(img, w, h, ox, oy, ox != wantX || oy != wantY);
+  }
+
+  /**
+   * The ink's bounding box inside the grey image, read in place: a crop of a large photo would be
+   * another copy of it. Reading outside the box is a bug and fails loudly, rather than quietly
+   * taking a pixel of the neighbouring row.
+   */
+  private record Crop(float[] gray, int stride, int left, int top, int width, int height) {
+    float at(int x, int y) {
+      return gray[
+          (top + Objects.checkIndex(y, height)) * stride + left + Objects.checkIndex(x, width)];
     }
-    return out;
   }
 
   /** Area-averaging when shrinking (anti-aliased like MNIST), bilinear when enlarging. */
-  static float[] resample(float[] src, int sw, int sh, int tw, int th) {
+  private static float[] resample(Crop src, int tw, int th) {
     float[] out = new float[tw * th];
-    double fx = (double) sw / tw;
-    double fy = (double) sh / th;
+    double fx = (double) src.width / tw;
+    double fy = (double) src.height / th;
     for (int ty = 0; ty < th; ty++) {
       for (int tx = 0; tx < tw; tx++) {
         out[ty * tw + tx] =
             (fx >= 1 && fy >= 1)
-                ? areaAverage(src, sw, tx * fx, ty * fy, (tx + 1) * fx, (ty + 1) * fy)
-                : bilinear(src, sw, sh, (tx + 0.5) * fx - 0.5, (ty + 0.5) * fy - 0.5);
+                ? areaAverage(src, tx * fx, ty * fy, (tx + 1) * fx, (ty + 1) * fy)
+                : bilinear(src, (tx + 0.5) * fx - 0.5, (ty + 0.5) * fy - 0.5);
       }
     }
     return out;
   }
 
-  private static float areaAverage(
-      float[] src, int sw, double x0, double y0, double x1, double y1) {
+  /**
+   * The mean of the box {@code [x0, x1) × [y0, y1)}, each source pixel weighted by its overlap. The
+   * box's far edge is a product of doubles and can land a hair past the crop: a crop 21 wide scaled
+   * to 19 has its last box end at {@code 19 * (21.0 / 19)} = 21.000000000000004, whose ceiling is a
+   * 22nd column. {@link #pixelsUnder} keeps the range inside the crop.
+   */
+  private static float areaAverage(Crop src, double x0, double y0, double x1, double y1) {
     double sum = 0, area = 0;
-    for (int y = (int) Math.floor(y0); y < Math.ceil(y1); y++) {
+    int yEnd = pixelsUnder(y1, src.height);
+    int xEnd = pixelsUnder(x1, src.width);
+    for (int y = firstPixelUnder(y0, src.height); y < yEnd; y++) {
       double wy = Math.min(y + 1, y1) - Math.max(y, y0);
-      for (int x = (int) Math.floor(x0); x < Math.ceil(x1); x++) {
+      for (int x = firstPixelUnder(x0, src.width); x < xEnd; x++) {
         double wx = Math.min(x + 1, x1) - Math.max(x, x0);
-        sum += src[y * sw + x] * wx * wy;
+        sum += src.at(x, y) * wx * wy;
         area += wx * wy;
       }
     }
     return (float) (sum / area);
   }
 
-  private static float bilinear(float[] src, int sw, int sh, double x, double y) {
-    x = Math.max(0, Math.min(sw - 1, x));
-    y = Math.max(0, Math.min(sh - 1, y));
-    int x0 = (int) x, y0 = (int) y;
-    int x1 = Math.min(x0 + 1, sw - 1), y1 = Math.min(y0 + 1, sh - 1);
+  private static float bilinear(Crop src, double x, double y) {
+    x = Math.max(0, Math.min(src.width - 1, x));
+    y = Math.max(0, Math.min(src.height - 1, y));
+    int x0 = firstPixelUnder(x, src.width), y0 = firstPixelUnder(y, src.height);
+    int x1 = Math.min(x0 + 1, src.width - 1), y1 = Math.min(y0 + 1, src.height - 1);
     double ax = x - x0, ay = y - y0;
-    double top = src[y0 * sw + x0] * (1 - ax) + src[y0 * sw + x1] * ax;
-    double bottom = src[y1 * sw + x0] * (1 - ax) + src[y1 * sw + x1] * ax;
+    double top = src.at(x0, y0) * (1 - ax) + src.at(x1, y0) * ax;
+    double bottom = src.at(x0, y1) * (1 - ax) + src.at(x1, y1) * ax;
     return (float) (top * (1 - ay) + bottom * ay);
+  }
+
+  /**
+   * The pixel under coordinate {@code c} along a side of {@code n} pixels, clamped to {@code
+   * 0..n-1}. With {@link #pixelsUnder} this is the one place a float coordinate becomes a pixel
+   * index.
+   */
+  private static int firstPixelUnder(double c, int n) {
+    return clamp((int) Math.floor(c), 0, n - 1);
+  }
+
+  /** One past the last pixel a span ending at {@code c} touches, clamped to {@code 1..n}. */
+  private static int pixelsUnder(double c, int n) {
+    return clamp((int) Math.ceil(c), 1, n);
   }
 
   /** Grey levels 0–255; transparent pixels count as white paper. */
   private static float[] luminance(BufferedImage image) {
     int w = image.getWidth();
     int h = image.getHeight();
-    int[] argb = image.getRGB(0, 0, w, h, null, 0, w);
     float[] gray = new float[w * h];
     boolean alpha = image.getColorModel().hasAlpha();
-    for (int i = 0; i < argb.length; i++) {
-      int p = argb[i];
-      float lum = 0.299f * ((p >> 16) & 0xFF) + 0.587f * ((p >> 8) & 0xFF) + 0.114f * (p & 0xFF);
-      if (alpha) {
-        float a = ((p >>> 24) & 0xFF) / 255f;
-        lum = a * lum + (1 - a) * 255f;
+    // A row at a time: the whole picture as ARGB ints would be another copy of a large photo.
+    int[] argb = new int[w];
+    for (int y = 0; y < h; y++) {
+      image.getRGB(0, y, w, 1, argb, 0, w);
+      for (int x = 0; x < w; x++) {
+        int p = argb[x];
+        float lum = 0.299f * ((p >> 16) & 0xFF) + 0.587f * ((p >> 8) & 0xFF) + 0.114f * (p & 0xFF);
+        if (alpha) {
+          float a = ((p >>> 24) & 0xFF) / 255f;
+          lum = a * lum + (1 - a) * 255f;
+        }
+        gray[y * w + x] = lum;
       }
-      gray[i] = lum;
     }
     return gray;
   }

@@ -9,6 +9,10 @@ import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.Random;
+import java.util.Set;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -90,10 +94,53 @@ class MnistPreprocessorTest {
     assertThat(px[2 * 28 + 13] & 0xFF).isZero();
   }
 
+  /** Black ink filling exactly {@code w} by {@code h} pixels in the middle of white paper. */
+  private static BufferedImage inkBox(int w, int h) {
+    BufferedImage img = new BufferedImage(w + 40, h + 40, BufferedImage.TYPE_INT_RGB);
+    Graphics2D g = img.createGraphics();
+    g.setColor(Color.WHITE);
+    g.fillRect(0, 0, w + 40, h + 40);
+    g.setColor(Color.BLACK);
+    g.fillRect(20, 20, w, h);
+    g.dispose();
+    return img;
+  }
+
+  @Test
+  void scalesAnInkBoxWhoseScaledEdgeRoundsPastTheCrop() {
+    // 21 wide and 22 tall scales to 19 x 20; 19 * (21.0 / 19) is 21.000000000000004, whose ceiling
+    // used to index a 22nd column and throw ArrayIndexOutOfBoundsException on the last row.
+    for (BufferedImage img : new BufferedImage[] {inkBox(21, 22), inkBox(22, 21), inkBox(25, 45)}) {
+      MnistPreprocessor.Placement p = MnistPreprocessor.place(img);
+      assertThat(Math.max(p.width(), p.height())).isEqualTo(20);
+      assertThat(p.pixels()).hasSize(784);
+      // A solid box stays solid: every pixel of it is full ink.
+      for (float v : p.scaled()) {
+        assertThat(v).isCloseTo(255f, org.assertj.core.data.Offset.offset(0.01f));
+      }
+    }
+  }
+
+  @Test
+  void handlesAFourThousandPixelSquarePhotoOfAThinStroke() {
+    BufferedImage img = new BufferedImage(4000, 4000, BufferedImage.TYPE_INT_RGB);
+    Graphics2D g = img.createGraphics();
+    g.setColor(new Color(250, 230, 200));
+    g.fillRect(0, 0, 4000, 4000);
+    g.setColor(new Color(20, 20, 60));
+    g.setStroke(new BasicStroke(3));
+    g.drawLine(3999, 0, 2000, 3999);
+    g.dispose();
+    MnistPreprocessor.Placement p = MnistPreprocessor.place(img);
+    assertThat(p.height()).isEqualTo(20);
+    assertThat(p.pixels()).hasSize(784);
+  }
+
   @Test
   void refusesABlankImage() {
     BufferedImage blank = new BufferedImage(50, 50, BufferedImage.TYPE_INT_RGB);
     assertThatThrownBy(() -> MnistPreprocessor.process(blank))
+        .isInstanceOf(NoDigitException.class)
         .hasMessageContaining("no digit found");
   }
 
@@ -117,5 +164,52 @@ class MnistPreprocessorTest {
         .hasMessageContaining("not an image");
     assertThatThrownBy(() -> MnistPreprocessor.fromFile(dir.resolve("absent.png")))
         .hasMessageContaining("no such file");
+  }
+
+  /**
+   * Dark strokes on light paper of a random size, 1 to 1,500 pixels a side (mostly up to 300),
+   * drawn without anti-aliasing so the pixels do not depend on rendering hints.
+   */
+  private static BufferedImage scribble(Random r) {
+    int kind = r.nextInt(4);
+    int w = kind == 0 ? 1 + r.nextInt(8) : kind == 3 ? 1 + r.nextInt(1500) : 1 + r.nextInt(300);
+    int h = r.nextInt(5) == 0 ? 1 + r.nextInt(8) : 1 + r.nextInt(kind == 3 ? 1500 : 300);
+    BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+    Graphics2D g = img.createGraphics();
+    g.setColor(new Color(180 + r.nextInt(76), 180 + r.nextInt(76), 180 + r.nextInt(76)));
+    g.fillRect(0, 0, w, h);
+    g.setColor(new Color(r.nextInt(60), r.nextInt(60), r.nextInt(60)));
+    int lines = 1 + r.nextInt(3);
+    for (int i = 0; i < lines; i++) {
+      g.setStroke(new BasicStroke(1 + r.nextInt(Math.max(1, Math.min(w, h) / 5))));
+      g.drawLine(r.nextInt(w), r.nextInt(h), r.nextInt(w), r.nextInt(h));
+    }
+    g.dispose();
+    return img;
+  }
+
+  @Test
+  void givesTheBytesItGaveBeforeTheBoundsFixAndNowHandlesTheImagesThatThrew() throws Exception {
+    // Pinned with the resampler as it was before its index ranges were clamped: of these 400
+    // scribbles, numbers 391 and 396 threw ArrayIndexOutOfBoundsException and 8 had no digit.
+    Set<Integer> threwBefore = Set.of(391, 396);
+    MessageDigest sha = MessageDigest.getInstance("SHA-256");
+    Random random = new Random(20261203);
+    for (int i = 0; i < 400; i++) {
+      BufferedImage img = scribble(random);
+      byte[] px;
+      try {
+        px = MnistPreprocessor.process(img);
+      } catch (NoDigitException e) {
+        sha.update((byte) 1);
+        continue;
+      }
+      assertThat(px).hasSize(784);
+      if (!threwBefore.contains(i)) {
+        sha.update(px);
+      }
+    }
+    assertThat(HexFormat.of().formatHex(sha.digest()))
+        .isEqualTo("5ce8fa54e074d9a25f946b98aadba54a2f597d536de8ec14016433cacb050826");
   }
 }

@@ -1,6 +1,7 @@
 package io.digitstream.producer;
 
 import io.digitstream.producer.source.BadInput;
+import io.digitstream.producer.source.InternalFailure;
 import java.io.PrintWriter;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
@@ -25,14 +26,21 @@ final class ConsoleProgress implements PublishListener {
 
   private final PrintWriter err;
   private final Mode mode;
+  private final boolean verbose;
   private long lastDrawNanos;
   private int lastWidth;
   private int lastDecile;
   private long lastLineNanos = System.nanoTime();
 
   ConsoleProgress(PrintWriter err, Mode mode) {
+    this(err, mode, false);
+  }
+
+  /** With {@code verbose}, an internal failure's stack trace follows its line. */
+  ConsoleProgress(PrintWriter err, Mode mode, boolean verbose) {
     this.err = err;
     this.mode = mode == Mode.AUTO ? detect() : mode;
+    this.verbose = verbose;
   }
 
   /** A bar only where a person watches: a console, and a terminal that can redraw a line. */
@@ -75,6 +83,20 @@ final class ConsoleProgress implements PublishListener {
   @Override
   public void badInput(BadInput input) {
     line("skipped " + input.input() + ": " + input.reason());
+  }
+
+  @Override
+  public void internalFailure(InternalFailure failure) {
+    line(
+        "internal error on "
+            + failure.input()
+            + ": "
+            + failure.reason()
+            + (verbose ? "" : " (a bug in digitstream; --verbose shows where)"));
+    if (verbose && failure.cause() != null) {
+      failure.cause().printStackTrace(err);
+      err.flush();
+    }
   }
 
   @Override
@@ -128,6 +150,9 @@ final class ConsoleProgress implements PublishListener {
     }
     if (p.badInputs() > 0) {
       s.append(String.format(Locale.ROOT, "  bad %,d", p.badInputs()));
+    }
+    if (p.internalErrors() > 0) {
+      s.append(String.format(Locale.ROOT, "  INTERNAL ERRORS %,d", p.internalErrors()));
     }
     long left = p.total() - p.processed();
     double inputsPerSecond = p.elapsedSeconds() > 0 ? p.processed() / p.elapsedSeconds() : 0;

@@ -4,6 +4,7 @@ import io.digitstream.config.ConfigException;
 import io.digitstream.producer.PublishSummary.Outcome;
 import io.digitstream.producer.source.BadInput;
 import io.digitstream.producer.source.ImageSource;
+import io.digitstream.producer.source.InternalFailure;
 import io.digitstream.producer.source.LabelledImage;
 import io.digitstream.producer.source.SourceItem;
 import io.digitstream.record.DigitImage;
@@ -208,6 +209,7 @@ public final class DigitPublisher implements AutoCloseable {
     private final Serializer<DigitImage> images = imageTopic.valueSerde().serializer();
     private final Serializer<DigitLabel> labels = labelTopic.valueSerde().serializer();
     private final List<BadInput> badInputs = new ArrayList<>();
+    private final List<InternalFailure> internalErrors = new ArrayList<>();
     private final long startNanos = System.nanoTime();
     private long loopStartNanos;
     private long loopEndNanos;
@@ -215,6 +217,7 @@ public final class DigitPublisher implements AutoCloseable {
     private long processed;
     private long handedImages;
     private long badInputCount;
+    private long internalErrorCount;
     private long unlabelled;
     private boolean interrupted;
     private boolean exhausted;
@@ -284,6 +287,10 @@ public final class DigitPublisher implements AutoCloseable {
             fatalBadInput = bad;
             return;
           }
+        } else if (item instanceof InternalFailure failure) {
+          // Our fault, not the input's: counted apart, and never a reason to stop the others.
+          processed++;
+          internalFailure(failure);
         } else if (item instanceof LabelledImage image) {
           // Waiting after reading the input keeps decoding time inside the schedule.
           if (!pacer.awaitNext()) {
@@ -303,7 +310,10 @@ public final class DigitPublisher implements AutoCloseable {
       if (tracker.anyFailed()) {
         return Outcome.SEND_FAILED;
       }
-      return exhausted ? Outcome.COMPLETED : Outcome.STOPPED;
+      if (!exhausted) {
+        return Outcome.STOPPED;
+      }
+      return internalErrorCount > 0 ? Outcome.INTERNAL_ERROR : Outcome.COMPLETED;
     }
 
     private String endReason() {
@@ -312,7 +322,12 @@ public final class DigitPublisher implements AutoCloseable {
         return "bad input " + fatalBadInput + " (fail on bad input is on), after " + progress;
       }
       if (exhausted) {
-        return null;
+        return internalErrorCount == 0
+            ? null
+            : internalErrorCount
+                + " of "
+                + source.size()
+                + " inputs failed with an internal error; the others were published";
       }
       return tracker.anyFailed()
           ? "stopped taking new images at the first failed send, after " + progress
@@ -415,6 +430,14 @@ public final class DigitPublisher implements AutoCloseable {
       listener.badInput(bad);
     }
 
+    private void internalFailure(InternalFailure failure) {
+      internalErrorCount++;
+      if (internalErrors.size() < PublishSummary.MAX_LISTED_BAD_INPUTS) {
+        internalErrors.add(failure);
+      }
+      listener.internalFailure(failure);
+    }
+
     private void send(LabelledImage item) {
       DigitImage image = item.image();
       sendRecord(imageTopic.name(), image.id(), images.serialize(imageTopic.name(), image), true);
@@ -504,6 +527,7 @@ public final class DigitPublisher implements AutoCloseable {
               delayed == null ? 0 : delayed.pending(),
               tracker.failed(),
               badInputCount,
+              internalErrorCount,
               elapsed,
               sending > 0 ? handedImages / sending : 0,
               finished));
@@ -526,6 +550,8 @@ public final class DigitPublisher implements AutoCloseable {
           tracker.failures(),
           badInputCount,
           badInputs,
+          internalErrorCount,
+          internalErrors,
           (System.nanoTime() - startNanos) / 1e9,
           acked > 0 && loopStartNanos > 0 && sendSeconds > 0 ? acked / sendSeconds : 0);
     }

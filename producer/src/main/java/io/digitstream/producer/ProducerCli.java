@@ -39,8 +39,8 @@ import picocli.CommandLine.Spec;
 /**
  * {@code digitstream produce}: publishes MNIST IDX images or image files, with their labels, to
  * Kafka. This class only turns flags into settings and a source and runs a {@link DigitPublisher};
- * exit codes: 0 all published, 1 a send failed or Kafka was not usable, 2 bad usage, settings or
- * input, 130 interrupted.
+ * exit codes: 0 all published, 1 a send failed, Kafka was not usable or an input hit an internal
+ * error, 2 bad usage, settings or input, 130 interrupted.
  */
 @Command(
     name = "produce",
@@ -54,7 +54,7 @@ import picocli.CommandLine.Spec;
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
       "0:every image (and label) acknowledged by Kafka",
-      "1:a send failed, Kafka was unreachable or a topic missing",
+      "1:a send failed, Kafka was unreachable or a topic missing; or an internal error on an input",
       "2:bad usage, settings or source; a bad input with --fail-on-bad-input",
       "130:interrupted (Ctrl-C); records in flight are still awaited"
     },
@@ -239,6 +239,11 @@ public final class ProducerCli implements Callable<Integer> {
     boolean json;
 
     @Option(
+        names = "--verbose",
+        description = "Print the stack trace of each input that failed with an internal error.")
+    boolean verbose;
+
+    @Option(
         names = "--progress",
         paramLabel = "MODE",
         defaultValue = "auto",
@@ -321,7 +326,7 @@ public final class ProducerCli implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    ConsoleProgress console = new ConsoleProgress(err, progressMode());
+    ConsoleProgress console = new ConsoleProgress(err, progressMode(), run.verbose);
     SecretScrubber scrubber = SecretScrubber.of(new Properties());
     ImageSource imageSource;
     DigitPublisher publisher;

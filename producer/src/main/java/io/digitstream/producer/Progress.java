@@ -10,6 +10,7 @@ package io.digitstream.producer;
  * @param labelsWaiting labels held back by the label delay
  * @param failed records Kafka refused or never acknowledged
  * @param badInputs inputs skipped as unusable
+ * @param internalErrors inputs skipped because digitstream failed on them
  * @param elapsedSeconds since the first image was sent
  * @param imagesPerSecond images handed to Kafka per second since the first
  * @param finished true for the last snapshot of the run
@@ -22,6 +23,7 @@ public record Progress(
     int labelsWaiting,
     long failed,
     long badInputs,
+    long internalErrors,
     double elapsedSeconds,
     double imagesPerSecond,
     boolean finished) {

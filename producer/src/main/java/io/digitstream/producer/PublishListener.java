@@ -1,6 +1,7 @@
 package io.digitstream.producer;
 
 import io.digitstream.producer.source.BadInput;
+import io.digitstream.producer.source.InternalFailure;
 
 /**
  * What a caller of {@link DigitPublisher#publish} hears while a run goes on. Every method is called
@@ -15,6 +16,9 @@ public interface PublishListener {
 
   /** An input was skipped. */
   default void badInput(BadInput input) {}
+
+  /** An input was skipped because digitstream failed on it (a bug, not the input's fault). */
+  default void internalFailure(InternalFailure failure) {}
 
   /** Something a person watching would want to know, e.g. that a topic was created. */
   default void notice(String message) {}

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import io.digitstream.producer.source.BadInput;
+import io.digitstream.producer.source.InternalFailure;
 import io.digitstream.record.Json;
 import java.io.UncheckedIOException;
 import java.util.List;
@@ -25,6 +26,8 @@ import java.util.Locale;
  * @param failures the first {@value SendTracker#MAX_LISTED} of them, with ids and errors
  * @param badInputCount inputs skipped as unusable
  * @param badInputs the first {@value #MAX_LISTED_BAD_INPUTS} of them, with reasons
+ * @param internalErrorCount inputs skipped because digitstream failed on them (bugs, not bad input)
+ * @param internalErrors the first {@value #MAX_LISTED_BAD_INPUTS} of them, with what was thrown
  * @param seconds wall-clock time of the whole run, topic checks and label delay included
  * @param imagesPerSecond acknowledged images per second, from the first send to the last
  *     acknowledgement
@@ -43,6 +46,8 @@ public record PublishSummary(
     List<FailedSend> failures,
     long badInputCount,
     List<BadInput> badInputs,
+    long internalErrorCount,
+    List<InternalFailure> internalErrors,
     double seconds,
     double imagesPerSecond) {
 
@@ -53,6 +58,11 @@ public record PublishSummary(
   public enum Outcome {
     /** Every input was published or skipped as bad; every record acknowledged. */
     COMPLETED(0),
+    /**
+     * Every input was taken and every record acknowledged, but digitstream failed on at least one
+     * input (a bug, listed with what was thrown); the others were published.
+     */
+    INTERNAL_ERROR(1),
     /** Kafka refused or never acknowledged at least one record. */
     SEND_FAILED(1),
     /** Kafka could not be reached or a topic was missing or not ready; nothing was sent. */
@@ -78,15 +88,19 @@ public record PublishSummary(
   public PublishSummary {
     failures = List.copyOf(failures);
     badInputs = List.copyOf(badInputs);
+    internalErrors = List.copyOf(internalErrors);
   }
 
   /** A run that could not start, e.g. because of invalid settings. */
   public static PublishSummary notStarted(Outcome outcome, String error) {
     return new PublishSummary(
-        outcome, error, null, null, null, 0, 0, 0, 0, List.of(), 0, List.of(), 0, 0);
+        outcome, error, null, null, null, 0, 0, 0, 0, List.of(), 0, List.of(), 0, List.of(), 0, 0);
   }
 
-  /** The process exit code for this outcome: 0 ok, 1 failed sends, 2 bad input or settings. */
+  /**
+   * The process exit code for this outcome: 0 ok, 1 failed sends or internal errors, 2 bad input or
+   * settings.
+   */
   @JsonProperty("exitCode")
   public int exitCode() {
     return outcome.exitCode();
@@ -94,7 +108,7 @@ public record PublishSummary(
 
   /** Whether any input got as far as Kafka or was found bad. */
   boolean attempted() {
-    return imagesSent + failedCount + badInputCount > 0;
+    return imagesSent + failedCount + badInputCount + internalErrorCount > 0;
   }
 
   /** One JSON object, the summary's machine-readable form. */
@@ -144,6 +158,19 @@ public record PublishSummary(
           .forEach(
               b -> out.append("  ").append(b.input()).append(": ").append(b.reason()).append('\n'));
       appendMore(out, badInputCount, maxListed);
+    }
+    if (internalErrorCount > 0) {
+      out.append(
+          String.format(
+              Locale.ROOT,
+              "FAILED: %d input%s hit an internal error (a bug in digitstream, not bad input):%n",
+              internalErrorCount,
+              internalErrorCount == 1 ? "" : "s"));
+      internalErrors.stream()
+          .limit(maxListed)
+          .forEach(
+              f -> out.append("  ").append(f.input()).append(": ").append(f.reason()).append('\n'));
+      appendMore(out, internalErrorCount, maxListed);
     }
     if (failedCount > 0) {
       out.append(

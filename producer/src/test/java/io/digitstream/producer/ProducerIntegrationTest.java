@@ -8,8 +8,13 @@ import io.digitstream.broker.EmbeddedKafkaBroker;
 import io.digitstream.image.MnistDataset;
 import io.digitstream.image.MnistPreprocessor;
 import io.digitstream.producer.PublishSummary.Outcome;
+import io.digitstream.producer.source.BadInput;
 import io.digitstream.producer.source.IdxSource;
+import io.digitstream.producer.source.ImageSource;
+import io.digitstream.producer.source.InternalFailure;
+import io.digitstream.producer.source.LabelledImage;
 import io.digitstream.producer.source.Selection;
+import io.digitstream.producer.source.SourceItem;
 import io.digitstream.record.Codec;
 import io.digitstream.record.DigitImage;
 import io.digitstream.record.DigitLabel;
@@ -198,6 +203,62 @@ class ProducerIntegrationTest {
     Map<String, byte[]> labels = byKey(readAll("files.labels"));
     assertThat(Codec.labels().decode(labels.get("digits/7/a.png")).label()).isEqualTo(7);
     assertThat(Codec.labels().decode(labels.get("digits/3/b.jpg")).label()).isEqualTo(3);
+  }
+
+  @Test
+  void anInternalErrorOnOneFileIsCountedApartAndTheOtherFilesArePublished() throws Exception {
+    Path good = TestImages.writeDigit(tmp.resolve("bug/4/good.png"), 0);
+    List<SourceItem> items =
+        List.of(
+            new LabelledImage(
+                new DigitImage("bug/4/good.png", MnistPreprocessor.fromFile(good), good.toString()),
+                java.util.OptionalInt.of(4)),
+            new InternalFailure(
+                "bug/odd.png",
+                "java.lang.IllegalStateException: resampler lost its way",
+                new IllegalStateException("resampler lost its way")),
+            new BadInput("bug/text.png", "not an image"));
+    ImageSource source =
+        new ImageSource() {
+          @Override
+          public String name() {
+            return "files:bug";
+          }
+
+          @Override
+          public int size() {
+            return items.size();
+          }
+
+          @Override
+          public java.util.Iterator<SourceItem> iterator() {
+            return items.iterator();
+          }
+        };
+    java.io.StringWriter console = new java.io.StringWriter();
+    PublishSummary summary;
+    try (DigitPublisher publisher = publisher("bug.images", "bug.labels").build()) {
+      summary =
+          publisher.publish(
+              source,
+              new ConsoleProgress(
+                  new java.io.PrintWriter(console, true), ConsoleProgress.Mode.NONE, true));
+    }
+
+    assertThat(summary.outcome()).isEqualTo(Outcome.INTERNAL_ERROR);
+    assertThat(summary.exitCode()).isEqualTo(1);
+    assertThat(summary.imagesSent()).isEqualTo(1);
+    assertThat(summary.badInputCount()).isEqualTo(1);
+    assertThat(summary.internalErrorCount()).isEqualTo(1);
+    assertThat(summary.internalErrors())
+        .extracting(InternalFailure::input)
+        .containsExactly("bug/odd.png");
+    assertThat(summary.toText(20)).contains("FAILED: 1 input hit an internal error");
+    assertThat(console.toString())
+        .contains("internal error on bug/odd.png: java.lang.IllegalStateException")
+        .contains("\tat ")
+        .contains("skipped bug/text.png: not an image");
+    assertThat(readAll("bug.images")).hasSize(1);
   }
 
   @Test

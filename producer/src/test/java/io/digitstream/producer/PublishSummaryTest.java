@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.digitstream.producer.PublishSummary.Outcome;
 import io.digitstream.producer.source.BadInput;
+import io.digitstream.producer.source.InternalFailure;
 import io.digitstream.record.Json;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,6 +31,8 @@ class PublishSummaryTest {
         failures,
         1,
         List.of(new BadInput("scans/x.png", "not an image")),
+        0,
+        List.of(),
         3.5,
         20.0);
   }
@@ -62,6 +65,47 @@ class PublishSummaryTest {
   }
 
   @Test
+  void internalErrorsAreCountedApartFromBadInputsAndGiveExitCodeOne() throws Exception {
+    InternalFailure bug =
+        new InternalFailure(
+            "scans/y.png",
+            "java.lang.IllegalStateException: lost",
+            new IllegalStateException("lost"));
+    PublishSummary summary =
+        new PublishSummary(
+            Outcome.INTERNAL_ERROR,
+            "1 of 3 inputs failed with an internal error; the others were published",
+            "files:scans",
+            "digits.images",
+            "digits.labels",
+            1,
+            1,
+            0,
+            0,
+            List.of(),
+            1,
+            List.of(new BadInput("scans/x.png", "not an image")),
+            1,
+            List.of(bug),
+            0.5,
+            2.0);
+
+    JsonNode json = Json.MAPPER.readTree(summary.toJson());
+    assertThat(json.get("exitCode").asInt()).isEqualTo(1);
+    assertThat(json.get("badInputCount").asLong()).isEqualTo(1);
+    assertThat(json.get("internalErrorCount").asLong()).isEqualTo(1);
+    assertThat(json.get("internalErrors").get(0).get("input").asText()).isEqualTo("scans/y.png");
+    assertThat(json.get("internalErrors").get(0).get("reason").asText())
+        .isEqualTo("java.lang.IllegalStateException: lost");
+    assertThat(json.get("internalErrors").get(0).has("cause")).isFalse();
+    assertThat(summary.toText(20))
+        .contains("Skipped 1 bad input:\n  scans/x.png: not an image")
+        .contains("FAILED: 1 input hit an internal error (a bug in digitstream, not bad input)")
+        .contains("  scans/y.png: java.lang.IllegalStateException: lost")
+        .contains("ERROR: 1 of 3 inputs failed with an internal error");
+  }
+
+  @Test
   void aRunThatCouldNotStartShowsOnlyTheError() {
     PublishSummary summary = PublishSummary.notStarted(Outcome.BAD_CONFIG, "bad acks");
 
@@ -72,6 +116,7 @@ class PublishSummaryTest {
   @Test
   void exitCodesFollowTheOutcome() {
     assertThat(Outcome.COMPLETED.exitCode()).isZero();
+    assertThat(Outcome.INTERNAL_ERROR.exitCode()).isEqualTo(1);
     assertThat(Outcome.SEND_FAILED.exitCode()).isEqualTo(1);
     assertThat(Outcome.KAFKA_UNAVAILABLE.exitCode()).isEqualTo(1);
     assertThat(Outcome.BAD_INPUT.exitCode()).isEqualTo(2);

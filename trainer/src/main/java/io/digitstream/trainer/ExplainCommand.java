@@ -10,10 +10,13 @@ import io.digitstream.model.ModelBundle;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.layers.ActivationLayer;
@@ -27,12 +30,21 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code digitstream explain}: PNGs of what the network sees in one image, layer by layer. */
+/**
+ * {@code digitstream explain}: PNGs of what the network sees in images, layer by layer. A file that
+ * cannot be drawn gets one line on stderr and the others are still drawn.
+ */
 @Command(
     name = "explain",
     description =
         "Draw what the network sees: input, normalised input, filters, feature maps, pooled maps; plus dataset samples and class counts.",
-    mixinStandardHelpOptions = true)
+    mixinStandardHelpOptions = true,
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {
+      "0:every file drawn",
+      "1:at least one file not drawn (each named on stderr)",
+      "2:bad usage or an unusable model"
+    })
 final class ExplainCommand implements Callable<Integer> {
   @Option(
       names = {"--model", "-m"},
@@ -52,22 +64,55 @@ final class ExplainCommand implements Callable<Integer> {
       description = "MNIST directory for the sample grid and class counts (skipped if absent).")
   Path data;
 
-  @Parameters(index = "0", paramLabel = "FILE", description = "An image file of one digit.")
-  Path file;
+  @Option(names = "--verbose", description = "Print the stack trace of each failure.")
+  boolean verbose;
+
+  @Parameters(
+      arity = "1..*",
+      paramLabel = "FILE",
+      description =
+          "Image files of one digit each, or directories to search for them. One file is drawn"
+              + " in --out itself, several each in a directory of --out named after the file.")
+  List<Path> files;
 
   @Override
   public Integer call() throws Exception {
     ModelBundle bundle = ModelBundle.open(model);
     DigitClassifier classifier = DigitClassifier.load(bundle);
-    MultiLayerNetwork network = classifier.network();
     Files.createDirectories(out);
-    List<Path> written = new ArrayList<>();
+    FileFailures failures = new FileFailures(System.err, verbose);
+    List<Path> inputs = ImageArguments.expand(files, failures::report);
+    Set<String> used = new HashSet<>();
+    int answered = 0;
+    int picture = 0;
+    for (Path file : inputs) {
+      Path dir = inputs.size() == 1 ? out : out.resolve(uniqueName(file, used));
+      try {
+        picture = explain(classifier, file, dir);
+        answered++;
+      } catch (RuntimeException | OutOfMemoryError e) {
+        // One file never stops the others: bad input and our own bugs alike are reported per file.
+        failures.report(file, e);
+      }
+    }
+    if (answered > 0) {
+      datasetPictures(picture);
+    }
+    failures.summarise(answered);
+    return failures.exitCode();
+  }
 
+  /** Draws what the network sees in one file into {@code dir}; returns the next picture number. */
+  private int explain(DigitClassifier classifier, Path file, Path dir) throws IOException {
+    MultiLayerNetwork network = classifier.network();
     BufferedImage original = ImageFiles.read(file);
-    written.add(save(scaledCopy(original, 280), "1-input.png"));
-    byte[] pixels = MnistPreprocessor.fromFile(file);
+    byte[] pixels = MnistPreprocessor.process(original, file);
+    Files.createDirectories(dir);
+    List<Path> written = new ArrayList<>();
+    written.add(save(dir, scaledCopy(original, 280), "1-input.png"));
     written.add(
         save(
+            dir,
             Pictures.grid(
                 "Normalised 28x28 input",
                 java.util.Collections.singletonList(Pictures.map(pixels, 28)),
@@ -79,7 +124,7 @@ final class ExplainCommand implements Callable<Integer> {
     Layer[] layers = network.getLayers();
     for (int i = 0; i < layers.length; i++) {
       if (layers[i] instanceof ConvolutionLayer) {
-        written.add(save(filters(layers[i]), "3-filters-layer" + i + ".png"));
+        written.add(save(dir, filters(layers[i]), "3-filters-layer" + i + ".png"));
         break;
       }
     }
@@ -105,12 +150,14 @@ final class ExplainCommand implements Callable<Integer> {
         convIndex++;
         written.add(
             save(
+                dir,
                 maps(activations.get(j + 1), "Conv layer " + convIndex + " feature maps" + after),
                 (picture++) + "-conv" + convIndex + "-maps.png"));
       } else if (layers[i] instanceof SubsamplingLayer) {
         poolIndex++;
         written.add(
             save(
+                dir,
                 maps(activations.get(i + 1), "Max-pooled maps " + poolIndex),
                 (picture++) + "-pool" + poolIndex + "-maps.png"));
       }
@@ -118,9 +165,16 @@ final class ExplainCommand implements Callable<Integer> {
 
     var c = classifier.classify(pixels);
     System.out.printf("%s: the network says %d (%.4f)%n", file, c.digit(), c.probability());
+    written.forEach(p -> System.out.println("wrote " + p));
+    return picture;
+  }
+
+  /** The training set's samples and class counts, once per run, numbered after the maps. */
+  private void datasetPictures(int picture) throws IOException {
     try {
       MnistDataset train = MnistDataset.load(data, MnistDataset.Split.TRAIN);
-      written.add(save(samples(train), (picture++) + "-dataset-samples.png"));
+      List<Path> written = new ArrayList<>();
+      written.add(save(out, samples(train), (picture++) + "-dataset-samples.png"));
       long[] counts = new long[10];
       for (int i = 0; i < train.size(); i++) {
         counts[train.label(i)]++;
@@ -128,17 +182,27 @@ final class ExplainCommand implements Callable<Integer> {
       String[] labels = {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"};
       written.add(
           save(
+              out,
               Pictures.barChart("Training images per digit (" + train.size() + ")", labels, counts),
               picture + "-class-counts.png"));
+      written.forEach(p -> System.out.println("wrote " + p));
     } catch (IdxFormatException e) {
       System.err.println("Skipping the dataset pictures: " + e.getMessage());
     }
-    written.forEach(p -> System.out.println("wrote " + p));
-    return 0;
   }
 
-  private Path save(BufferedImage image, String name) throws java.io.IOException {
-    Path p = out.resolve(name);
+  /** The file's name, with -2, -3 ... when another input of the run has the same name. */
+  private static String uniqueName(Path file, Set<String> used) {
+    String name = String.valueOf(file.getFileName());
+    String unique = name;
+    for (int n = 2; !used.add(unique); n++) {
+      unique = name + "-" + n;
+    }
+    return unique;
+  }
+
+  private static Path save(Path dir, BufferedImage image, String name) throws IOException {
+    Path p = dir.resolve(name);
     Pictures.write(image, p);
     return p;
   }

@@ -25,7 +25,12 @@ public final class TrainerCli {
 
   /** The command line with the error handling every trainer command shares. */
   public static CommandLine commandLine() {
-    CommandLine cli = new CommandLine(new TrainerCli());
+    return commandLine(CommandLine.defaultFactory());
+  }
+
+  /** The same, with commands made by {@code factory} (tests use it to make a step fail). */
+  static CommandLine commandLine(CommandLine.IFactory factory) {
+    CommandLine cli = new CommandLine(new TrainerCli(), factory);
     cli.setExecutionExceptionHandler(
         (e, commandLine, parseResult) -> {
           // Expected failures get one clear line; anything else keeps its stack trace.

@@ -1,5 +1,6 @@
 package io.digitstream.producer.source;
 
+import io.digitstream.image.FileFailure;
 import io.digitstream.image.ImageFileException;
 import io.digitstream.image.ImageFiles;
 import io.digitstream.image.MnistPreprocessor;
@@ -13,11 +14,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.OptionalInt;
+import java.util.function.Function;
 
 /**
  * Image files (PNG, JPEG, BMP, GIF), given one by one or as directories searched recursively, each
  * turned into a 28×28 MNIST-style image by the shared {@link MnistPreprocessor}. A file that cannot
- * be decoded or holds no digit becomes a {@link BadInput} naming the file and the reason.
+ * be decoded or holds no digit becomes a {@link BadInput} naming the file and the reason; any other
+ * failure on a file is digitstream's own and becomes an {@link InternalFailure}. Either way the
+ * other files go on.
  *
  * <p>Ids are paths relative to what was given, so they do not depend on the working directory: a
  * directory {@code ~/scans} yields {@code scans/7/abc.png}, a single file yields its name.
@@ -26,13 +30,16 @@ public final class FileTreeSource implements ImageSource {
   private final String name;
   private final List<Entry> selected;
   private final FileLabels labels;
+  private final Function<Path, byte[]> preprocessing;
 
   private record Entry(Path file, String id) {}
 
-  private FileTreeSource(String name, List<Entry> selected, FileLabels labels) {
+  private FileTreeSource(
+      String name, List<Entry> selected, FileLabels labels, Function<Path, byte[]> preprocessing) {
     this.name = name;
     this.selected = selected;
     this.labels = labels;
+    this.preprocessing = preprocessing;
   }
 
   /**
@@ -42,6 +49,16 @@ public final class FileTreeSource implements ImageSource {
    * @throws IllegalArgumentException if two files would get the same id
    */
   public static FileTreeSource of(List<Path> roots, FileLabels labels, Selection selection)
+      throws IOException {
+    return of(roots, labels, selection, MnistPreprocessor::fromFile);
+  }
+
+  /** The same, with another way from a file to its 784 pixels, so tests can make one fail. */
+  static FileTreeSource of(
+      List<Path> roots,
+      FileLabels labels,
+      Selection selection,
+      Function<Path, byte[]> preprocessing)
       throws IOException {
     if (roots.isEmpty()) {
       throw new IllegalArgumentException("no image files or directories given");
@@ -86,7 +103,7 @@ public final class FileTreeSource implements ImageSource {
     String name =
         "files:"
             + String.join(",", roots.stream().map(r -> String.valueOf(r.getFileName())).toList());
-    return new FileTreeSource(name, List.copyOf(selected), labels);
+    return new FileTreeSource(name, List.copyOf(selected), labels, preprocessing);
   }
 
   private static String separatorsToSlash(Path relative) {
@@ -145,19 +162,15 @@ public final class FileTreeSource implements ImageSource {
       return new BadInput(file.toString(), e.getMessage());
     }
     try {
-      byte[] pixels = MnistPreprocessor.fromFile(file);
+      byte[] pixels = preprocessing.apply(file);
       return new LabelledImage(new DigitImage(entry.id(), pixels, file.toString()), label);
-    } catch (ImageFileException e) {
-      return new BadInput(file.toString(), reasonOf(e));
-    } catch (RuntimeException e) {
-      // A decoder bug on a hostile file must cost that file only, not the whole run.
-      return new BadInput(file.toString(), "cannot be processed: " + e);
+    } catch (RuntimeException | OutOfMemoryError e) {
+      // One file costs that file only. Decoding failures are the file's (ImageFiles turns a
+      // decoder's exceptions into ImageFileException); anything after decoding is ours.
+      FileFailure failure = FileFailure.of(file, e);
+      return failure.internal()
+          ? new InternalFailure(file.toString(), failure.reason(), e)
+          : new BadInput(file.toString(), failure.reason());
     }
-  }
-
-  private static String reasonOf(ImageFileException e) {
-    String message = String.valueOf(e.getMessage());
-    String prefix = e.file() + ": ";
-    return message.startsWith(prefix) ? message.substring(prefix.length()) : message;
   }
 }

@@ -1,4 +1,7 @@
 package io.digitstream.producer.source;
 
-/** One input of an {@link ImageSource}: an image ready to publish or an input that was refused. */
-public sealed interface SourceItem permits LabelledImage, BadInput {}
+/**
+ * One input of an {@link ImageSource}: an image ready to publish, an input that was refused, or one
+ * that digitstream itself failed on.
+ */
+public sealed interface SourceItem permits LabelledImage, BadInput, InternalFailure {}

@@ -7,13 +7,18 @@ import io.digitstream.config.ConfigException;
 import io.digitstream.image.ImageFileException;
 import io.digitstream.image.MnistPreprocessor;
 import io.digitstream.producer.TestImages;
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -145,6 +150,93 @@ class FileTreeSourceTest {
     BadInput notAnImage = (BadInput) items.get(2);
     assertThat(notAnImage.input()).isEqualTo(text.toString());
     assertThat(notAnImage.reason()).contains("not an image").doesNotContain(text.toString());
+  }
+
+  @Test
+  void everyFileOfAMixedDirectoryIsAnImageOrABadInputWithItsReasonAndNothingIsInternal()
+      throws Exception {
+    Path root = tmp.resolve("odd");
+    TestImages.writeDigit(root.resolve("a-good.png"), 0);
+    TestImages.writeDigit(root.resolve("b-good.jpg"), 1);
+    TestImages.writeNotAnImage(root.resolve("c-text.png"));
+    Files.write(root.resolve("d-empty.png"), new byte[0]);
+    byte[] png = Files.readAllBytes(TestImages.writeDigit(tmp.resolve("whole.png"), 2));
+    Files.write(root.resolve("e-truncated.png"), Arrays.copyOf(png, png.length / 3));
+    TestImages.writeBlank(root.resolve("f-blank.png"));
+    writePng(root.resolve("g-thin.png"), thinStroke(4000, 3));
+    writePng(root.resolve("h-one-pixel.png"), new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB));
+
+    List<SourceItem> items =
+        all(FileTreeSource.of(List.of(root), FileLabels.none(), Selection.all()));
+
+    Map<String, SourceItem> byName = new LinkedHashMap<>();
+    for (SourceItem item : items) {
+      String input =
+          item instanceof LabelledImage image
+              ? image.image().source()
+              : item instanceof BadInput bad ? bad.input() : ((InternalFailure) item).input();
+      byName.put(Path.of(input).getFileName().toString(), item);
+    }
+    assertThat(byName).hasSize(8);
+    assertThat(byName.get("a-good.png")).isInstanceOf(LabelledImage.class);
+    assertThat(byName.get("b-good.jpg")).isInstanceOf(LabelledImage.class);
+    assertThat(byName.get("g-thin.png")).isInstanceOf(LabelledImage.class);
+    assertThat(reason(byName.get("c-text.png"))).contains("not an image");
+    assertThat(reason(byName.get("d-empty.png"))).contains("not an image");
+    assertThat(reason(byName.get("e-truncated.png"))).contains("cannot be decoded as PNG");
+    assertThat(reason(byName.get("f-blank.png"))).contains("no digit found");
+    assertThat(reason(byName.get("h-one-pixel.png"))).contains("no digit found");
+  }
+
+  @Test
+  void aFailureAfterDecodingIsAnInternalFailureNamingTheFileNotABadInput() throws Exception {
+    Path root = tmp.resolve("buggy");
+    Path first = TestImages.writeDigit(root.resolve("a.png"), 0);
+    Path broken = TestImages.writeDigit(root.resolve("b.png"), 1);
+    Path text = TestImages.writeNotAnImage(root.resolve("c.png"));
+    IllegalStateException bug = new IllegalStateException("resampler lost its way");
+
+    List<SourceItem> items =
+        all(
+            FileTreeSource.of(
+                List.of(root),
+                FileLabels.none(),
+                Selection.all(),
+                file -> {
+                  if (file.equals(broken)) {
+                    throw bug;
+                  }
+                  return MnistPreprocessor.fromFile(file);
+                }));
+
+    assertThat(items).hasSize(3);
+    assertThat(((LabelledImage) items.get(0)).image().source()).isEqualTo(first.toString());
+    assertThat(items.get(1))
+        .isEqualTo(
+            new InternalFailure(
+                broken.toString(), "java.lang.IllegalStateException: resampler lost its way", bug));
+    assertThat(((BadInput) items.get(2)).input()).isEqualTo(text.toString());
+  }
+
+  private static String reason(SourceItem item) {
+    assertThat(item).isInstanceOf(BadInput.class);
+    return ((BadInput) item).reason();
+  }
+
+  private static BufferedImage thinStroke(int w, int h) {
+    BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+    Graphics2D g = img.createGraphics();
+    g.setColor(Color.WHITE);
+    g.fillRect(0, 0, w, h);
+    g.setColor(Color.BLACK);
+    g.drawLine(w / 10, h / 2, w - w / 10, h / 2);
+    g.dispose();
+    return img;
+  }
+
+  private static void writePng(Path file, BufferedImage img) throws Exception {
+    Files.createDirectories(file.getParent());
+    ImageIO.write(img, "png", file.toFile());
   }
 
   @Test
