@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -391,6 +392,38 @@ class AccuracyTopologyTest {
 
     flush();
     assertThat(accuracy.isEmpty()).as("nothing changed, nothing emitted").isTrue();
+  }
+
+  @Test
+  void neverReplacesAWindowsFinalValueOnTheAccuracyTopicWithAPartialMatrixFromALateDelta() {
+    for (int i = 0; i < 3; i++) {
+      pair("img-" + i, 4, T0.plusSeconds(1));
+    }
+    flush();
+    // A replay or a long outage: pairs past the first window's retention...
+    Instant later = T0.plus(settings.retention()).plus(settings.tumbling());
+    pair("img-later", 5, later);
+    flush();
+    // ... then one of the first minute, e.g. from a partition whose backlog was read last.
+    pair("img-late", 4, T0.plusSeconds(2));
+    flush();
+
+    Map<String, Long> finalCounts = new LinkedHashMap<>();
+    for (TestRecord<String, String> r : accuracy.readRecordsToList()) {
+      finalCounts.put(r.key(), count(r.value()));
+    }
+    assertThat(finalCounts).containsEntry(V1 + "|tumbling|" + T0.toEpochMilli(), 3L);
+    assertThat(finalCounts).containsEntry(V1 + "|hopping|" + T0.toEpochMilli(), 3L);
+    assertThat(finalCounts).containsEntry(V1 + "|cumulative", 5L);
+    assertThat(metrics.accuracyDeltasTooLate()).isEqualTo(1);
+  }
+
+  private static long count(String window) {
+    try {
+      return Json.MAPPER.readTree(window).get("matrix").get("count").asLong();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   @Test
