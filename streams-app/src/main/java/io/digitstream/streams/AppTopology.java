@@ -4,6 +4,7 @@ import io.digitstream.record.DigitImage;
 import io.digitstream.record.Prediction;
 import io.digitstream.streams.accuracy.AccuracySettings;
 import io.digitstream.streams.accuracy.AccuracyTopology;
+import io.digitstream.streams.accuracy.FutureTimestampCheck;
 import io.digitstream.streams.deadletter.KeyMatchesId;
 import io.digitstream.streams.metrics.AppMetrics;
 import io.digitstream.streams.scoring.BatchScorer;
@@ -28,7 +29,9 @@ import org.apache.kafka.streams.kstream.Produced;
  *
  * <p>Records that cannot be scored never appear as nodes here: Kafka Streams hands them to the
  * configured deserialization and processing exception handlers, which send them to the dead-letter
- * topic (see {@code io.digitstream.streams.deadletter}).
+ * topic (see {@code io.digitstream.streams.deadletter}). The processors that refuse a record are
+ * named {@code check-*} and come right after their source, before any batching or joining, so that
+ * the record they refuse is the one Kafka Streams read: only their refusals become dead letters.
  */
 public final class AppTopology {
   private final Topics topics;
@@ -76,6 +79,10 @@ public final class AppTopology {
                 Consumed.with(images.keySerde(), images.valueSerde()).withName("images"))
             // An image is only scored under its own id: the key places its prediction and label.
             .processValues(KeyMatchesId::images, Named.as("check-key"))
+            // Event time drives the join and the windows: no image from the future.
+            .processValues(
+                () -> new FutureTimestampCheck<DigitImage>(accuracy.maxFuture()),
+                Named.as("check-image-time"))
             // Micro-batches through this thread's network; pending images survive crashes.
             .process(BatchScorer.supplier(batching, classifiers, metrics), Named.as("score"));
     // The active model's predictions are the application's answer.

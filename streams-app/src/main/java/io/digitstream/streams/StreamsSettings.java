@@ -87,6 +87,7 @@ public record StreamsSettings(
           AccuracySettings.ADVANCE_MS,
           AccuracySettings.FLUSH_MS,
           AccuracySettings.RETENTION_MS,
+          AccuracySettings.MAX_FUTURE_MS,
           HttpSettings.HOST,
           HttpSettings.PORT);
 
@@ -153,6 +154,7 @@ public record StreamsSettings(
     d.put(AccuracySettings.ADVANCE_MS, String.valueOf(accuracy.advance().toMillis()));
     d.put(AccuracySettings.FLUSH_MS, String.valueOf(accuracy.flushInterval().toMillis()));
     d.put(AccuracySettings.RETENTION_MS, String.valueOf(accuracy.retention().toMillis()));
+    d.put(AccuracySettings.MAX_FUTURE_MS, String.valueOf(accuracy.maxFuture().toMillis()));
     d.put(HttpSettings.HOST, HttpSettings.DEFAULT_HOST);
     d.put(HttpSettings.PORT, String.valueOf(HttpSettings.DEFAULT_PORT));
     return d;
@@ -282,7 +284,9 @@ public record StreamsSettings(
         millis(merged, AccuracySettings.HOPPING_MS, 1, day),
         millis(merged, AccuracySettings.ADVANCE_MS, 1, day),
         millis(merged, AccuracySettings.FLUSH_MS, 10, 60_000),
-        millis(merged, AccuracySettings.RETENTION_MS, 1, Integer.MAX_VALUE));
+        millis(merged, AccuracySettings.RETENTION_MS, 1, Integer.MAX_VALUE),
+        // At least a second: the stream thread's clock is read once per loop.
+        millis(merged, AccuracySettings.MAX_FUTURE_MS, 1_000, Integer.MAX_VALUE));
   }
 
   private static Duration millis(Properties props, String key, int min, int max) {
@@ -313,6 +317,8 @@ public record StreamsSettings(
     all.setProperty(AccuracySettings.ADVANCE_MS, String.valueOf(accuracy.advance().toMillis()));
     all.setProperty(AccuracySettings.FLUSH_MS, String.valueOf(accuracy.flushInterval().toMillis()));
     all.setProperty(AccuracySettings.RETENTION_MS, String.valueOf(accuracy.retention().toMillis()));
+    all.setProperty(
+        AccuracySettings.MAX_FUTURE_MS, String.valueOf(accuracy.maxFuture().toMillis()));
     all.setProperty(HttpSettings.HOST, http.host());
     all.setProperty(HttpSettings.PORT, String.valueOf(http.port()));
     all.setProperty(ROCKSDB_MEMORY_MB, String.valueOf(rocksDbMemoryMb));

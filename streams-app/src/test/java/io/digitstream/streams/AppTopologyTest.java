@@ -3,11 +3,16 @@ package io.digitstream.streams;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.digitstream.model.DigitClassifier;
+import io.digitstream.record.Codec;
 import io.digitstream.record.DigitImage;
+import io.digitstream.record.DigitLabel;
 import io.digitstream.record.InvalidRecordException;
+import io.digitstream.record.Json;
 import io.digitstream.record.Prediction;
 import io.digitstream.streams.deadletter.DeadLetters;
 import io.digitstream.streams.metrics.AppMetrics;
+import io.digitstream.streams.metrics.AppMetrics.LabelOutcome;
+import io.digitstream.streams.metrics.AppMetrics.PredictionOutcome;
 import io.digitstream.streams.scoring.BatchScorer;
 import io.digitstream.topic.Topics;
 import java.nio.charset.StandardCharsets;
@@ -16,7 +21,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.apache.kafka.common.header.Header;
@@ -24,6 +31,7 @@ import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
@@ -197,6 +205,114 @@ class AppTopologyTest {
     assertThat(count(pending)).isZero();
   }
 
+  @Test
+  void anImageAnHourAheadOfTheClockChangesNothingForTheOthersAndIsDeadLettered() {
+    Outcome without = runWithLabelsAfterAPause("without", false);
+    Outcome with = runWithLabelsAfterAPause("with", true);
+
+    assertThat(without.joins()).containsEntry("predictions.paired", 10L);
+    assertThat(without.deadLetters()).isEmpty();
+    assertThat(with.joins()).as("the join's outcome counts").isEqualTo(without.joins());
+    assertThat(with.windows())
+        .as("the final matrix of every accuracy window")
+        .isEqualTo(without.windows());
+    assertThat(with.deadLetters()).hasSize(1);
+    TestRecord<byte[], byte[]> letter = with.deadLetters().get(0);
+    assertThat(letter.key()).isEqualTo(bytes("skewed"));
+    assertThat(letter.value()).isEqualTo(Fixtures.json(Fixtures.image("skewed", 99)));
+    assertThat(header(letter, DeadLetters.TOPIC)).isEqualTo("digits.images");
+    assertThat(header(letter, DeadLetters.MESSAGE))
+        .isEqualTo(
+            "timestamp 2026-11-22T05:00:00Z is 3600000 ms ahead of this instance's clock"
+                + " (2026-11-22T04:00:00Z); digitstream.timestamps.max.future.ms allows 60000");
+  }
+
+  /** What the accuracy branch made of a run, and what it dead-lettered. */
+  private record Outcome(
+      Map<String, String> windows,
+      Map<String, Long> joins,
+      List<TestRecord<byte[], byte[]>> deadLetters) {}
+
+  /**
+   * Ten images a minute old, scored in batches of four, then a pause of the labels (people label
+   * more slowly than machines send) and their ten labels; with {@code skewed}, one more image,
+   * stamped an hour ahead by its producer's clock, among the others.
+   */
+  private Outcome runWithLabelsAfterAPause(String name, boolean skewed) {
+    StreamsSettings settings =
+        StreamsSettings.load(
+            null,
+            Map.of(),
+            Map.of(
+                StreamsSettings.BATCH_MAX_SIZE,
+                "4",
+                StreamsSettings.BATCH_MAX_WAIT_MS,
+                String.valueOf(WAIT.toMillis()),
+                StreamsConfig.STATE_DIR_CONFIG,
+                stateDir.resolve(name).toString()));
+    Topics topics = settings.topics();
+    AppMetrics metrics = new AppMetrics();
+    try (TopologyTestDriver run =
+        new TopologyTestDriver(
+            new AppTopology(
+                    topics,
+                    settings.batching(),
+                    Fixtures.classifiers(),
+                    settings.accuracy(),
+                    metrics)
+                .build(settings.kafka()),
+            settings.kafka(),
+            START)) {
+      TestInputTopic<String, byte[]> in =
+          run.createInputTopic(
+              topics.names().images(), new StringSerializer(), new ByteArraySerializer());
+      TestInputTopic<String, byte[]> labels =
+          run.createInputTopic(
+              topics.names().labels(), new StringSerializer(), new ByteArraySerializer());
+      Instant first = START.minusSeconds(60);
+      for (int i = 0; i < 10; i++) {
+        if (skewed && i == 5) {
+          in.pipeInput(
+              "skewed", Fixtures.json(Fixtures.image("skewed", 99)), START.plusSeconds(3600));
+        }
+        in.pipeInput(
+            "img-" + i, Fixtures.json(Fixtures.image("img-" + i, i)), first.plusSeconds(i));
+      }
+      run.advanceWallClockTime(WAIT);
+      run.advanceWallClockTime(settings.accuracy().idle().plusSeconds(1));
+      for (int i = 0; i < 10; i++) {
+        labels.pipeInput(
+            "img-" + i,
+            Codec.labels().encode(new DigitLabel("img-" + i, Fixtures.digits().label(i))),
+            first.plusSeconds(30 + i));
+      }
+      run.advanceWallClockTime(settings.accuracy().flushInterval());
+      run.advanceWallClockTime(settings.accuracy().flushInterval());
+
+      Map<String, String> windows = new TreeMap<>();
+      run.createOutputTopic(
+              topics.names().accuracy(), new StringDeserializer(), new StringDeserializer())
+          .readRecordsToList()
+          .forEach(r -> windows.put(r.key(), matrix(r.value())));
+      Map<String, Long> joins = new TreeMap<>();
+      for (LabelOutcome o : LabelOutcome.values()) {
+        joins.put("labels." + o.name().toLowerCase(Locale.ROOT), metrics.labels(o));
+      }
+      for (PredictionOutcome o : PredictionOutcome.values()) {
+        joins.put("predictions." + o.name().toLowerCase(Locale.ROOT), metrics.predictions(o));
+      }
+      List<TestRecord<byte[], byte[]>> letters =
+          run.createOutputTopic(
+                  topics.names().deadLetters(),
+                  new ByteArrayDeserializer(),
+                  new ByteArrayDeserializer())
+              .readRecordsToList();
+      return new Outcome(windows, joins, letters);
+    } finally {
+      metrics.close();
+    }
+  }
+
   static Stream<Arguments> badRecords() {
     String pixels = Base64.getEncoder().encodeToString(new byte[DigitImage.PIXELS]);
     String ints = "[" + String.join(",", java.util.Collections.nCopies(783, "0")) + ",";
@@ -269,6 +385,14 @@ class AppTopologyTest {
     assertThat(letter.headers().lastHeader(DeadLetters.STACKTRACE)).isNull();
     // The bad record stops nothing: the next image is scored, and only it.
     assertThat(predictions.readValuesToList()).extracting(Prediction::id).containsExactly("good");
+  }
+
+  private static String matrix(String window) {
+    try {
+      return Json.MAPPER.readTree(window).get("matrix").get("matrix").toString();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   private static Arguments bad(String kind, String key, byte[] value, String reason) {

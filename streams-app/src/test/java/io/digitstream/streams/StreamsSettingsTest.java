@@ -226,6 +226,25 @@ class StreamsSettingsTest {
   }
 
   @Test
+  void boundsTimestampsToAMinuteAheadUnlessToldOtherwiseAndRefusesLessThanASecond() {
+    assertThat(StreamsSettings.load(null, Map.of(), Map.of()).accuracy().maxFuture())
+        .isEqualTo(Duration.ofMinutes(1));
+    assertThat(
+            StreamsSettings.load(
+                    null, Map.of("DIGITSTREAM_TIMESTAMPS_MAX_FUTURE_MS", "300000"), Map.of())
+                .accuracy()
+                .maxFuture())
+        .isEqualTo(Duration.ofMinutes(5));
+    assertThatThrownBy(
+            () ->
+                StreamsSettings.load(null, Map.of(), Map.of(AccuracySettings.MAX_FUTURE_MS, "500")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage(
+            "Invalid value '500' for digitstream.timestamps.max.future.ms: expected an integer"
+                + " between 1000 and 2147483647");
+  }
+
+  @Test
   void refusesAPortOutsideTheRange() {
     assertThatThrownBy(
             () -> StreamsSettings.load(null, Map.of(), Map.of(HttpSettings.PORT, "70000")))

@@ -17,6 +17,8 @@ import java.util.Objects;
  * @param flushInterval how often (wall clock) counts move from one stage to the next and window
  *     results are emitted
  * @param retention how long tumbling and hopping windows are kept for queries
+ * @param maxFuture how far ahead of this instance's clock an image's or a label's timestamp may be;
+ *     records further ahead go to the dead-letter topic (see {@link FutureTimestampCheck})
  */
 public record AccuracySettings(
     Duration lateness,
@@ -26,7 +28,8 @@ public record AccuracySettings(
     Duration hopping,
     Duration advance,
     Duration flushInterval,
-    Duration retention) {
+    Duration retention,
+    Duration maxFuture) {
 
   public static final String LATENESS_MS = "digitstream.join.lateness.ms";
   public static final String GRACE_MS = "digitstream.join.grace.ms";
@@ -36,6 +39,7 @@ public record AccuracySettings(
   public static final String ADVANCE_MS = "digitstream.accuracy.advance.ms";
   public static final String FLUSH_MS = "digitstream.accuracy.flush.ms";
   public static final String RETENTION_MS = "digitstream.accuracy.retention.ms";
+  public static final String MAX_FUTURE_MS = "digitstream.timestamps.max.future.ms";
 
   public AccuracySettings {
     Objects.requireNonNull(lateness, "lateness");
@@ -46,6 +50,7 @@ public record AccuracySettings(
     Objects.requireNonNull(advance, "advance");
     Objects.requireNonNull(flushInterval, "flushInterval");
     Objects.requireNonNull(retention, "retention");
+    Objects.requireNonNull(maxFuture, "maxFuture");
     if (tumbling.toMillis() % advance.toMillis() != 0) {
       throw ConfigException.invalid(
           TUMBLING_MS,
@@ -66,7 +71,12 @@ public record AccuracySettings(
   }
 
   /**
-   * The defaults: 5 min lateness, 1 min grace, 30 s idle, 1 min tumbling, 5 min hopping by 10 s.
+   * The defaults: 5 min lateness, 1 min grace, 30 s idle, 1 min tumbling, 5 min hopping by 10 s,
+   * timestamps at most 1 min ahead. The future tolerance is the grace: a record that far ahead can
+   * move join time forward by at most what the grace already allows for, so no round closes before
+   * its lateness has passed; and it is far above the clock differences of hosts that sync their
+   * clocks (milliseconds) and the stream thread's clock lag (one loop), far below the hours of a
+   * time-zone bug.
    */
   public static AccuracySettings defaults() {
     return new AccuracySettings(
@@ -77,7 +87,8 @@ public record AccuracySettings(
         Duration.ofMinutes(5),
         Duration.ofSeconds(10),
         Duration.ofSeconds(1),
-        Duration.ofHours(1));
+        Duration.ofHours(1),
+        Duration.ofMinutes(1));
   }
 
   /** How long a round of the join stays open: a partner may still arrive until then. */

@@ -48,6 +48,10 @@ public final class AccuracyTopology {
                 Consumed.with(labels.keySerde(), labels.valueSerde()).withName("labels"))
             // A label must sit on its image's partition to meet the prediction.
             .processValues(KeyMatchesId::labels, Named.as("check-label-key"))
+            // Event time drives the join and the windows: no label from the future.
+            .processValues(
+                () -> new FutureTimestampCheck<DigitLabel>(settings.maxFuture()),
+                Named.as("check-label-time"))
             .mapValues(JoinInput.Labelled::new, Named.as("as-join-label"));
     predictions
         .<JoinInput>mapValues(JoinInput.Scored::new, Named.as("as-join-prediction"))

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.kstream.Windowed;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -21,6 +22,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
 import org.apache.kafka.streams.state.WindowStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The second accuracy stage, keyed by model version: adds each delta into the version's cumulative
@@ -29,6 +32,13 @@ import org.apache.kafka.streams.state.WindowStore;
  *
  * <p>Changed windows wait in a changelogged store until emitted, written in the same transaction as
  * the matrices they copy, so the topic never misses a window's last update after a crash.
+ *
+ * <p>A window store drops a window once the newest window put into it starts more than the
+ * retention later. A delta for a dropped window (after a long outage, in a replay, from a partition
+ * read far behind the others) is too late for it: that window is neither rebuilt nor emitted, so
+ * its last emitted value, the full matrix, stays its final value on the compacted accuracy topic.
+ * The delta still counts in the cumulative matrix and in its windows that are still kept, and
+ * {@code digitstream.accuracy.deltas.too.late} counts it.
  */
 public final class AccuracyWindows
     implements Processor<String, AccuracyDelta, String, AccuracyWindow> {
@@ -44,6 +54,9 @@ public final class AccuracyWindows
   /** Windows changed since the last emission, by their accuracy-topic key. */
   public static final String UNSENT_STORE = "accuracy-unsent-windows";
 
+  private static final Logger log = LoggerFactory.getLogger(AccuracyWindows.class);
+  private static final long NO_WINDOW = Long.MIN_VALUE;
+
   private final AccuracySettings settings;
   private final AppMetrics metrics;
   private final Map<String, AccuracyWindow> unsent = new LinkedHashMap<>();
@@ -52,6 +65,10 @@ public final class AccuracyWindows
   private WindowStore<String, AccuracyWindow> tumbling;
   private WindowStore<String, AccuracyWindow> hopping;
   private KeyValueStore<String, AccuracyWindow> unsentStore;
+  // The newest window start put into each window store: the stores' own stream time, which
+  // decides which windows they have dropped.
+  private long tumblingTime;
+  private long hoppingTime;
 
   private AccuracyWindows(AccuracySettings settings, AppMetrics metrics) {
     this.settings = settings;
@@ -109,6 +126,8 @@ public final class AccuracyWindows
     tumbling = context.getStateStore(TUMBLING_STORE);
     hopping = context.getStateStore(HOPPING_STORE);
     unsentStore = context.getStateStore(UNSENT_STORE);
+    tumblingTime = newestStart(tumbling);
+    hoppingTime = newestStart(hopping);
     unsent.clear();
     try (KeyValueIterator<String, AccuracyWindow> restored = unsentStore.all()) {
       restored.forEachRemaining(e -> unsent.put(e.key, e.value));
@@ -133,13 +152,28 @@ public final class AccuracyWindows
     changed(total);
 
     long size = settings.tumbling().toMillis();
-    add(tumbling, version, WindowKind.TUMBLING, Math.floorDiv(bucket, size) * size, size, matrix);
+    long tumblingStart = Math.floorDiv(bucket, size) * size;
+    boolean tooLate = isDropped(tumblingStart, tumblingTime);
+    if (!tooLate) {
+      add(tumbling, version, WindowKind.TUMBLING, tumblingStart, size, matrix);
+      tumblingTime = Math.max(tumblingTime, tumblingStart);
+    }
 
     long hop = settings.hopping().toMillis();
     long advance = settings.advance().toMillis();
     // Every hopping window containing the bucket; like Kafka's TimeWindows, none starts before 0.
     for (long start = Math.max(0, bucket - hop + advance); start <= bucket; start += advance) {
-      add(hopping, version, WindowKind.HOPPING, start, hop, matrix);
+      if (isDropped(start, hoppingTime)) {
+        tooLate = true;
+      } else {
+        add(hopping, version, WindowKind.HOPPING, start, hop, matrix);
+        hoppingTime = Math.max(hoppingTime, start);
+      }
+    }
+    if (tooLate) {
+      metrics.accuracyDeltaTooLate();
+      log.debug(
+          "Delta {} came after some of its windows were dropped; they keep their value", delta);
     }
 
     // The rolling figure is the hopping window that ends with the newest bucket of this version.
@@ -163,6 +197,23 @@ public final class AccuracyWindows
             : window.plus(matrix, start, start + size);
     store.put(version, window, start);
     changed(window);
+  }
+
+  /**
+   * Whether a window store whose newest window starts at {@code storeTime} has dropped this one.
+   */
+  private boolean isDropped(long windowStart, long storeTime) {
+    return storeTime != NO_WINDOW && windowStart <= storeTime - settings.retention().toMillis();
+  }
+
+  private static long newestStart(WindowStore<String, AccuracyWindow> store) {
+    long newest = NO_WINDOW;
+    try (KeyValueIterator<Windowed<String>, AccuracyWindow> all = store.all()) {
+      while (all.hasNext()) {
+        newest = Math.max(newest, all.next().key.window().start());
+      }
+    }
+    return newest;
   }
 
   private void changed(AccuracyWindow window) {

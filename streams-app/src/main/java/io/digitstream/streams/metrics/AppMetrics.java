@@ -89,6 +89,7 @@ public final class AppMetrics implements AutoCloseable {
   private final Map<DeadLetterStage, Counter> deadLetters = new LinkedHashMap<>();
   private final Map<LabelOutcome, Counter> labels = new LinkedHashMap<>();
   private final Map<PredictionOutcome, Counter> joinedPredictions = new LinkedHashMap<>();
+  private final Counter accuracyDeltasTooLate;
   private final DistributionSummary batchSize;
   private final Timer scoringLatency;
   private final Timer endToEndLatency;
@@ -176,6 +177,12 @@ public final class AppMetrics implements AutoCloseable {
               .tag("outcome", lower(outcome))
               .register(registry));
     }
+    accuracyDeltasTooLate =
+        Counter.builder("digitstream.accuracy.deltas.too.late")
+            .description(
+                "Accuracy deltas that came after some of their windows had been dropped;"
+                    + " those windows keep their final value")
+            .register(registry);
     batchSize =
         DistributionSummary.builder("digitstream.batch.size")
             .description("Images per scored batch")
@@ -233,6 +240,15 @@ public final class AppMetrics implements AutoCloseable {
 
   public void prediction(PredictionOutcome outcome) {
     joinedPredictions.get(outcome).increment();
+  }
+
+  /** A delta too late for at least one of its windows, which no longer exist. */
+  public void accuracyDeltaTooLate() {
+    accuracyDeltasTooLate.increment();
+  }
+
+  public long accuracyDeltasTooLate() {
+    return (long) accuracyDeltasTooLate.count();
   }
 
   public void modelReload(ModelReload outcome) {

@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -51,6 +52,7 @@ import org.junit.jupiter.api.io.TempDir;
 class AccuracyTopologyTest {
   private static final String SCORED = "test.scored";
   private static final Instant T0 = Instant.parse("2026-11-22T12:00:00Z");
+  private static final Instant NOW = T0.plus(Duration.ofDays(1));
   private static final String V1 = "aaaaaaaaaaaa";
   private static final String V2 = "bbbbbbbbbbbb";
   private static final Duration FLUSH = Duration.ofSeconds(1);
@@ -86,7 +88,9 @@ class AccuracyTopologyTest {
     KStream<String, Prediction> scored =
         builder.stream(SCORED, Consumed.with(p.keySerde(), p.valueSerde()).withName("scored"));
     new AccuracyTopology(topics, settings, metrics).attach(builder, scored);
-    driver = new TopologyTestDriver(builder.build(props), props, T0);
+    // The records are history to the driver's clock (as in a replay), so that none of them is
+    // refused as coming from the future; tests of that set their own record times.
+    driver = new TopologyTestDriver(builder.build(props), props, NOW);
     predictions =
         driver.createInputTopic(SCORED, new StringSerializer(), p.valueSerde().serializer());
     labels =
@@ -395,6 +399,38 @@ class AccuracyTopologyTest {
   }
 
   @Test
+  void neverReplacesAWindowsFinalValueOnTheAccuracyTopicWithAPartialMatrixFromALateDelta() {
+    for (int i = 0; i < 3; i++) {
+      pair("img-" + i, 4, T0.plusSeconds(1));
+    }
+    flush();
+    // A replay or a long outage: pairs past the first window's retention...
+    Instant later = T0.plus(settings.retention()).plus(settings.tumbling());
+    pair("img-later", 5, later);
+    flush();
+    // ... then one of the first minute, e.g. from a partition whose backlog was read last.
+    pair("img-late", 4, T0.plusSeconds(2));
+    flush();
+
+    Map<String, Long> finalCounts = new LinkedHashMap<>();
+    for (TestRecord<String, String> r : accuracy.readRecordsToList()) {
+      finalCounts.put(r.key(), count(r.value()));
+    }
+    assertThat(finalCounts).containsEntry(V1 + "|tumbling|" + T0.toEpochMilli(), 3L);
+    assertThat(finalCounts).containsEntry(V1 + "|hopping|" + T0.toEpochMilli(), 3L);
+    assertThat(finalCounts).containsEntry(V1 + "|cumulative", 5L);
+    assertThat(metrics.accuracyDeltasTooLate()).isEqualTo(1);
+  }
+
+  private static long count(String window) {
+    try {
+      return Json.MAPPER.readTree(window).get("matrix").get("count").asLong();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  @Test
   void sendsALabelKeyedByAnotherIdToTheDeadLetterTopic() {
     labels.pipeInput("img-2", json(new DigitLabel("img-1", 3)), T0);
     List<TestRecord<byte[], byte[]>> letters = deadLetters.readRecordsToList();
@@ -405,6 +441,37 @@ class AccuracyTopologyTest {
                 letters.get(0).headers().lastHeader("__streams.errors.message").value(),
                 StandardCharsets.UTF_8))
         .isEqualTo("label key 'img-2' differs from its image id 'img-1'");
+  }
+
+  @Test
+  void sendsALabelStampedAnHourAheadOfTheClockToTheDeadLetterTopicAndJoinsTheOthers() {
+    predict("img-1", 7, V1, T0);
+    label("skewed", 3, NOW.plus(Duration.ofHours(1)));
+    labelsPause();
+    label("img-1", 7, T0.plusSeconds(1));
+    flush();
+
+    List<TestRecord<byte[], byte[]>> letters = deadLetters.readRecordsToList();
+    assertThat(letters).hasSize(1);
+    assertThat(
+            new String(
+                letters.get(0).headers().lastHeader("__streams.errors.message").value(),
+                StandardCharsets.UTF_8))
+        .startsWith("timestamp 2026-11-23T13:00:00Z is 3600000 ms ahead of this instance's clock")
+        .endsWith("digitstream.timestamps.max.future.ms allows 60000");
+    assertThat(cumulative(V1).get(7, 7)).isEqualTo(1);
+    assertThat(metrics.labels(LabelOutcome.PAIRED)).isEqualTo(1);
+    assertThat(metrics.predictions(PredictionOutcome.UNLABELLED)).isZero();
+  }
+
+  @Test
+  void acceptsALabelJustInsideTheFutureTolerance() {
+    predict("img-1", 7, V1, NOW);
+    label("img-1", 7, NOW.plus(settings.maxFuture()));
+    flush();
+
+    assertThat(deadLetters.isEmpty()).isTrue();
+    assertThat(cumulative(V1).get(7, 7)).isEqualTo(1);
   }
 
   private void pair(String id, int digit, Instant imageTime) {

@@ -6,7 +6,9 @@ import io.digitstream.accuracy.AccuracyWindow;
 import io.digitstream.accuracy.ConfusionMatrix;
 import io.digitstream.streams.metrics.AppMetrics;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -106,6 +108,57 @@ class AccuracyWindowsTest {
                 .gauge()
                 .value())
         .isEqualTo(1.0);
+  }
+
+  @Test
+  void neverReplacesAnEvictedWindowsFinalValueWithAPartialMatrixFromALateDelta() {
+    windows.process(delta(T0, cell(1, 1, 5)));
+    punctuate();
+    assertThat(emitted()).containsEntry(V1 + "|tumbling|" + T0, 5L);
+
+    // A replay or a long outage: this version's newest bucket is now past the first window's
+    // retention, so the stores have dropped that window; then a delta of that window arrives.
+    long later = T0 + settings.retention().toMillis() + settings.tumbling().toMillis();
+    windows.process(delta(later, cell(2, 2, 1)));
+    windows.process(delta(T0, cell(1, 1, 1)));
+    punctuate();
+
+    Map<String, Long> emitted = emitted();
+    assertThat(emitted.keySet())
+        .as("no window starting at or before %d may be emitted again", T0)
+        .noneMatch(key -> key.endsWith("|" + T0));
+    assertThat(emitted).containsEntry(V1 + "|tumbling|" + later, 1L);
+    assertThat(emitted)
+        .as("the cumulative matrix has no window to close: it counts every pair")
+        .containsEntry(V1 + "|cumulative", 7L);
+    assertThat(metrics.accuracyDeltasTooLate()).isEqualTo(1);
+  }
+
+  @Test
+  void addsALateDeltaToTheWindowsThatAreStillKept() {
+    windows.process(delta(T0, cell(1, 1, 5)));
+    // Ten minutes later the first tumbling window is still kept (retention one hour).
+    windows.process(delta(T0 + 600_000, cell(2, 2, 1)));
+    windows.process(delta(T0, cell(1, 1, 1)));
+    punctuate();
+
+    assertThat(emitted()).containsEntry(V1 + "|tumbling|" + T0, 6L);
+    assertThat(metrics.accuracyDeltasTooLate()).isZero();
+  }
+
+  private void punctuate() {
+    context.resetForwards();
+    context.scheduledPunctuators().get(0).getPunctuator().punctuate(0);
+  }
+
+  /** The windows forwarded by the last punctuation: key to pair count. */
+  private Map<String, Long> emitted() {
+    Map<String, Long> out = new LinkedHashMap<>();
+    for (var forwarded : context.forwarded()) {
+      AccuracyWindow w = (AccuracyWindow) forwarded.record().value();
+      out.put(w.key(), w.matrix().count());
+    }
+    return out;
   }
 
   private Record<String, AccuracyDelta> delta(long bucket, int[]... cells) {

@@ -14,6 +14,7 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
 import org.apache.kafka.streams.errors.ProcessingExceptionHandler.Response;
 import org.apache.kafka.streams.errors.ProcessingExceptionHandler.Result;
+import org.apache.kafka.streams.errors.ProcessorStateException;
 import org.apache.kafka.streams.processor.TaskId;
 import org.apache.kafka.streams.processor.api.Record;
 import org.junit.jupiter.api.BeforeEach;
@@ -56,14 +57,25 @@ class DeadLetterProcessingHandlerTest {
   }
 
   @Test
-  void keepsTheStackTraceOfAnUnexpectedFailure() {
+  void failsOnAnUnexpectedExceptionInsteadOfBlamingTheRecord() {
     Response response =
         handler.handleError(
             context(RAW_KEY, RAW_VALUE), new Record<>("k", "v", 5L), new NullPointerException());
 
-    ProducerRecord<byte[], byte[]> letter = response.deadLetterQueueRecords().get(0);
-    assertThat(header(letter, DeadLetters.MESSAGE)).isEqualTo("NullPointerException");
-    assertThat(header(letter, DeadLetters.STACKTRACE)).contains("NullPointerException");
+    assertThat(response.result()).isEqualTo(Result.FAIL);
+    assertThat(response.deadLetterQueueRecords()).isEmpty();
+  }
+
+  @Test
+  void failsWhenAStateStoreFails() {
+    Response response =
+        handler.handleError(
+            context(RAW_KEY, RAW_VALUE),
+            new Record<>("k", "v", 5L),
+            new ProcessorStateException("Error while putting key into store: No space left"));
+
+    assertThat(response.result()).isEqualTo(Result.FAIL);
+    assertThat(response.deadLetterQueueRecords()).isEmpty();
   }
 
   @Test
@@ -79,11 +91,35 @@ class DeadLetterProcessingHandlerTest {
   }
 
   @Test
+  void failsWhenARecordIsRefusedAfterTheChecksWhereTheSourceRecordIsNotTheRecordInHand() {
+    Response response =
+        handler.handleError(
+            context("count-pairs", "digits.images", 17, RAW_KEY, RAW_VALUE),
+            new Record<>("k", "v", 5L),
+            new InvalidRecordException("refused"));
+
+    assertThat(response.result()).isEqualTo(Result.FAIL);
+  }
+
+  @Test
   void stopsTheThreadWhenAPunctuationFails() {
     Response response =
         handler.handleError(context(null, null), null, new IllegalStateException("flush"));
 
     assertThat(response.result()).isEqualTo(Result.FAIL);
+  }
+
+  @Test
+  void neverWritesADeadLetterWithoutTheSourceRecord() {
+    // A record forwarded from a punctuation: Kafka Streams' context has no topic, offset or bytes.
+    Response response =
+        handler.handleError(
+            context("check-key", null, -1, null, null),
+            new Record<>("k", "v", 5L),
+            new InvalidRecordException("refused"));
+
+    assertThat(response.result()).isEqualTo(Result.FAIL);
+    assertThat(response.deadLetterQueueRecords()).isEmpty();
   }
 
   @Test
@@ -94,11 +130,16 @@ class DeadLetterProcessingHandlerTest {
   }
 
   private static ErrorHandlerContext context(byte[] rawKey, byte[] rawValue) {
+    return context("check-key", "digits.images", 17, rawKey, rawValue);
+  }
+
+  private static ErrorHandlerContext context(
+      String node, String topic, long offset, byte[] rawKey, byte[] rawValue) {
     Headers headers = new RecordHeaders().add("trace-id", bytes("t-1"));
     return new ErrorHandlerContext() {
       @Override
       public String topic() {
-        return "digits.images";
+        return topic;
       }
 
       @Override
@@ -108,7 +149,7 @@ class DeadLetterProcessingHandlerTest {
 
       @Override
       public long offset() {
-        return 17;
+        return offset;
       }
 
       @Override
@@ -118,7 +159,7 @@ class DeadLetterProcessingHandlerTest {
 
       @Override
       public String processorNodeId() {
-        return "check-key";
+        return node;
       }
 
       @Override
