@@ -1,8 +1,10 @@
 package io.digitstream.bench;
 
+import io.digitstream.image.IdxFormatException;
 import io.digitstream.image.MnistFetch;
 import io.digitstream.model.DigitClassifier;
 import io.digitstream.model.ModelBundle;
+import io.digitstream.model.ModelBundleException;
 import io.digitstream.record.DigitImage;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -66,6 +68,24 @@ public final class BenchCommand implements Callable<Integer> {
   boolean fullTable;
 
   private final PrintStream out = System.out;
+
+  /** Entry point of {@code ./digitstream bench}. */
+  public static void main(String[] args) {
+    CommandLine cli = new CommandLine(new BenchCommand());
+    cli.setExecutionExceptionHandler(
+        (e, commandLine, parseResult) -> {
+          if (e instanceof IdxFormatException
+              || e instanceof ModelBundleException
+              || e instanceof IllegalArgumentException) {
+            commandLine.getErr().println("error: " + e.getMessage());
+            return 2;
+          }
+          throw e;
+        });
+    int code = cli.execute(args);
+    // Kafka and ND4J leave daemon threads only; exit explicitly so a stray one can never hang us.
+    System.exit(code);
+  }
 
   @Override
   public Integer call() throws Exception {
