@@ -8,25 +8,42 @@ import io.digitstream.model.ModelBundleException;
 import io.digitstream.record.DigitImage;
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.Arrays;
+import java.util.Collection;
 import java.util.Locale;
-import java.util.Random;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.regex.Pattern;
 import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+import org.openjdk.jmh.runner.options.VerboseMode;
+import org.openjdk.jmh.util.Statistics;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code digitstream bench}: in one process and one run, (1) the bare model at its best batch size
- * with one model per core, (2) the end-to-end pipeline sustained for 30 s, (3) latency at half that
- * rate, and the ratio (2)/(1).
+ * {@code digitstream bench}: in one run, (1) the bare model at its best batch size with one model
+ * per core (JMH forks), (2) the end-to-end pipeline sustained for 30 s, (3) latency at half that
+ * rate, and the ratio (2)/(1). {@code digitstream bench --micro [JMH options]} runs the JMH
+ * micro-benchmarks instead.
  */
 @Command(
     name = "bench",
     mixinStandardHelpOptions = true,
-    description = "Benchmark the bare model, then producer -> Kafka -> streams app -> predictions.")
+    description = "Benchmark the bare model, then producer -> Kafka -> streams app -> predictions.",
+    footer = {
+      "",
+      "bench --micro [JMH options] runs the JMH micro-benchmarks instead: BareModelBenchmark (images/s"
+          + " per batch size, FoldedNetwork and DL4J's layers, 1 and 2 threads) and SgemmBenchmark"
+          + " (GFLOPS); bench --micro -h lists JMH's options."
+    })
 public final class BenchCommand implements Callable<Integer> {
   private static final int[] CANDIDATE_BATCHES = {32, 64, 128, 256, 512};
 
@@ -62,15 +79,16 @@ public final class BenchCommand implements Callable<Integer> {
       description = "Model copies / stream threads (default: ${DEFAULT-VALUE}).")
   int threads;
 
-  @Option(
-      names = "--full-table",
-      description = "Also print the bare model's full table per batch size (ModelBenchmark).")
-  boolean fullTable;
-
   private final PrintStream out = System.out;
 
-  /** Entry point of {@code ./digitstream bench}. */
-  public static void main(String[] args) {
+  /** Entry point of {@code ./digitstream bench}; {@code --micro} first hands the rest to JMH. */
+  public static void main(String[] args) throws Exception {
+    if (args.length > 0 && args[0].equals("--micro")) {
+      MachineInfo.probe().lines().forEach(System.out::println);
+      // JMH exits by itself on bad options or a failed benchmark.
+      org.openjdk.jmh.Main.main(Arrays.copyOfRange(args, 1, args.length));
+      System.exit(0);
+    }
     CommandLine cli = new CommandLine(new BenchCommand());
     cli.setExecutionExceptionHandler(
         (e, commandLine, parseResult) -> {
@@ -91,14 +109,6 @@ public final class BenchCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     MnistFetch.ensure(data, System.err); // before the bare-model phase, so a failure is immediate
     MachineInfo.probe().lines().forEach(out::println);
-    if (fullTable) {
-      int code =
-          new CommandLine(new ModelBenchmark())
-              .execute("--model", model.toString(), "--threads", String.valueOf(threads));
-      if (code != 0) {
-        return code;
-      }
-    }
     Bare bare = bareModel();
     EndToEndBenchmark e2e = new EndToEndBenchmark();
     // Parse through picocli so every option not given here keeps its documented default.
@@ -145,45 +155,57 @@ public final class BenchCommand implements Callable<Integer> {
   /** The bare model's best rate, its batch size, and its GFLOPS against the machine's sgemm. */
   private record Bare(double imagesPerSecond, int batch, double gflops, double sgemmGflops) {}
 
-  /** Images/s of {@code threads} model copies scoring in parallel at the best batch size. */
-  private Bare bareModel() throws Exception {
-    DigitClassifier first = DigitClassifier.load(ModelBundle.open(model));
-    List<Scorer> scorers = new ArrayList<>();
-    scorers.add(first::output);
-    for (int t = 1; t < threads; t++) {
-      scorers.add(first.copy()::output);
-    }
+  /**
+   * Images/s of {@code threads} model copies scoring in parallel at the best batch size: {@link
+   * BareModelBenchmark#classifier} and {@link SgemmBenchmark} run by JMH, one fork per batch size,
+   * with shorter iterations than their defaults.
+   */
+  private Bare bareModel() throws RunnerException {
+    // Loaded here first, so a bad bundle is reported before any fork starts.
+    MultiLayerNetwork network = DigitClassifier.load(ModelBundle.open(model)).network();
     double best = 0;
     int bestBatch = 0;
-    out.println("Bare model, one model copy per thread:");
+    out.println("Bare model, one model copy per thread (JMH, BareModelBenchmark.classifier):");
     for (int batch : CANDIDATE_BATCHES) {
-      float[] input = new float[batch * DigitImage.PIXELS];
-      Random random = new Random(batch);
-      for (int i = 0; i < input.length; i++) {
-        input[i] = random.nextFloat();
-      }
-      Measurements.Rate rate =
-          Measurements.parallelThroughput(scorers, input, batch, 500_000_000L, 1_000_000_000L, 3);
+      Statistics images =
+          jmh(
+                  BareModelBenchmark.class,
+                  "classifier",
+                  Map.of("batch", String.valueOf(batch), "network", model.toString()),
+                  TimeValue.seconds(1))
+              .getSecondaryResults()
+              .get("images")
+              .getStatistics();
+      double median = images.getPercentile(50);
       out.printf(
           Locale.ROOT,
           "  batch %3d: %,8.0f images/s (%,.0f-%,.0f)%n",
           batch,
-          rate.median(),
-          rate.min(),
-          rate.max());
-      if (rate.median() > best) {
-        best = rate.median();
+          median,
+          images.getMin(),
+          images.getMax());
+      if (median > best) {
+        best = median;
         bestBatch = batch;
       }
     }
     long flops =
         FlopCounter.total(
-            first.network().getLayerWiseConfigurations(),
+            network.getLayerWiseConfigurations(),
             InputType.convolutional(DigitImage.SIDE, DigitImage.SIDE, 1));
     double gflops = best * flops / 1e9;
     double sgemm = 0;
     for (int n : new int[] {512, 768, 1024}) {
-      sgemm = Math.max(sgemm, SgemmProbe.measure(n, threads, 1_000_000_000L).gflops());
+      Statistics g =
+          jmh(
+                  SgemmBenchmark.class,
+                  "sgemm",
+                  Map.of("n", String.valueOf(n), "blasThreads", String.valueOf(threads)),
+                  TimeValue.milliseconds(500))
+              .getSecondaryResults()
+              .get("gflop")
+              .getStatistics();
+      sgemm = Math.max(sgemm, g.getPercentile(50));
     }
     out.printf(
         Locale.ROOT,
@@ -196,5 +218,39 @@ public final class BenchCommand implements Callable<Integer> {
         threads,
         sgemm);
     return new Bare(best, bestBatch, gflops, sgemm);
+  }
+
+  /**
+   * One JMH run of {@code method} with {@code params}: a fork of this JVM (same class path and JVM
+   * options), {@code --threads} benchmark threads, one warm-up and three measured iterations.
+   */
+  private RunResult jmh(
+      Class<?> benchmark, String method, Map<String, String> params, TimeValue iteration)
+      throws RunnerException {
+    ChainedOptionsBuilder options =
+        new OptionsBuilder()
+            .include(Pattern.quote(benchmark.getName() + "." + method) + "$")
+            .forks(1)
+            .warmupIterations(1)
+            .warmupTime(iteration)
+            .measurementIterations(3)
+            .measurementTime(iteration)
+            .shouldFailOnError(true)
+            .verbosity(VerboseMode.SILENT);
+    if (benchmark == BareModelBenchmark.class) {
+      options.threads(threads);
+    }
+    params.forEach(options::param);
+    Collection<RunResult> results = new Runner(options.build()).run();
+    if (results.size() != 1) {
+      throw new IllegalStateException(
+          "JMH ran "
+              + results.size()
+              + " benchmarks for "
+              + benchmark.getSimpleName()
+              + "."
+              + method);
+    }
+    return results.iterator().next();
   }
 }
