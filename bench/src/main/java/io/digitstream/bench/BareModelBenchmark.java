@@ -10,13 +10,13 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.schedule.FixedSchedule;
-import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
@@ -24,12 +24,14 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.Blackhole;
 
 /**
  * JMH: the bare model's throughput per batch size, through {@code DigitClassifier.output} (the
  * streams app's path, {@code FoldedNetwork}) and through DL4J's own layers ({@code layerOutput}) as
  * the baseline, on one thread and on two threads that each own a model, the way stream threads use
- * the cores. The score is batches/s; the {@code images} counter is images/s, summed over threads.
+ * the cores. Every call scores 512 images in batches of {@code batch}, so the score is images/s
+ * (summed over threads).
  *
  * <p>{@code network} is a model bundle directory or the name of one of the trainer's architectures
  * ({@code -p network=compact-bn}), built with random weights: speed does not depend on them. Input
@@ -40,8 +42,12 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 @Fork(1)
+@OperationsPerInvocation(BareModelBenchmark.IMAGES_PER_CALL)
 @State(Scope.Thread)
 public class BareModelBenchmark {
+  /** Images per benchmark call, in batches of {@code batch}: the score is images/s at every size. */
+  static final int IMAGES_PER_CALL = 512;
+
   private static final long SEED = 20261122L;
 
   @Param({"1", "8", "32", "128", "512"})
@@ -53,54 +59,56 @@ public class BareModelBenchmark {
   private DigitClassifier classifier;
   private float[] input;
 
-  /** Images scored, per thread; JMH reports it per second. */
-  @State(Scope.Thread)
-  @AuxCounters(AuxCounters.Type.OPERATIONS)
-  public static class Images {
-    public long images;
-  }
-
   /** Scope.Thread: every benchmark thread loads its own model, as every stream thread does. */
   @Setup(Level.Trial)
   public void load() throws Exception {
-    classifier = classifier(network);
+    if (IMAGES_PER_CALL % batch != 0) {
+      throw new IllegalArgumentException("batch must divide " + IMAGES_PER_CALL + ", not " + batch);
+    }
+    classifier = open(network);
     input = randomImages(batch);
   }
 
   @Benchmark
   @Threads(1)
-  public float[][] classifier(Images counter) {
-    counter.images += batch;
-    return classifier.output(input, batch);
+  public void classifier(Blackhole scores) {
+    for (int i = 0; i < IMAGES_PER_CALL / batch; i++) {
+      scores.consume(classifier.output(input, batch));
+    }
   }
 
   @Benchmark
   @Threads(2)
-  public float[][] classifierTwoThreads(Images counter) {
-    counter.images += batch;
-    return classifier.output(input, batch);
+  public void classifierTwoThreads(Blackhole scores) {
+    classifier(scores);
   }
 
   @Benchmark
   @Threads(1)
-  public float[][] dl4jLayers(Images counter) {
-    counter.images += batch;
-    return classifier.layerOutput(input, batch);
+  public void dl4jLayers(Blackhole scores) {
+    for (int i = 0; i < IMAGES_PER_CALL / batch; i++) {
+      scores.consume(classifier.layerOutput(input, batch));
+    }
   }
 
   @Benchmark
   @Threads(2)
-  public float[][] dl4jLayersTwoThreads(Images counter) {
-    counter.images += batch;
-    return classifier.layerOutput(input, batch);
+  public void dl4jLayersTwoThreads(Blackhole scores) {
+    dl4jLayers(scores);
   }
 
   /** The bundle in directory {@code network}, else the trainer's architecture of that name. */
-  static DigitClassifier classifier(String network) throws Exception {
+  static DigitClassifier open(String network) throws Exception {
     if (Files.isDirectory(Path.of(network))) {
       return DigitClassifier.load(ModelBundle.open(Path.of(network)));
     }
-    Architecture architecture = Architecture.byName(network);
+    Architecture architecture;
+    try {
+      architecture = Architecture.byName(network);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          "network '" + network + "' is no model bundle directory, and " + e.getMessage(), e);
+    }
     MultiLayerNetwork random =
         new MultiLayerNetwork(architecture.configuration(SEED, new FixedSchedule(1e-3)));
     random.init();
