@@ -45,7 +45,9 @@ import org.openjdk.jmh.infra.Blackhole;
 @OperationsPerInvocation(BareModelBenchmark.IMAGES_PER_CALL)
 @State(Scope.Thread)
 public class BareModelBenchmark {
-  /** Images per benchmark call, in batches of {@code batch}: the score is images/s at every size. */
+  /**
+   * Images per benchmark call, in batches of {@code batch}: the score is images/s at every size.
+   */
   static final int IMAGES_PER_CALL = 512;
 
   private static final long SEED = 20261122L;
