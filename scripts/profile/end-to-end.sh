@@ -26,9 +26,9 @@ if [[ ! -f "$ap/linux-x64/libasyncProfiler.so" ]]; then
 fi
 
 export OMP_NUM_THREADS=1
-cp="$(ls demo/target/digitstream-demo-*.jar | grep -v -e sources -e tests | head -1):$(cat demo/target/classpath.txt)"
+cp="$(ls bench/target/digitstream-bench-*.jar | grep -v -e sources -e tests | head -1):$(cat bench/target/classpath.txt)"
 java -Xmx1g -Dorg.bytedeco.javacpp.maxbytes=1g -Dorg.bytedeco.javacpp.maxphysicalbytes=3g \
-  -Dlogback.configurationFile="$root/demo/src/main/resources/logback.xml" -cp "$cp" \
+  -Dlogback.configurationFile="$root/bench/src/main/resources/logback.xml" -cp "$cp" \
   io.digitstream.bench.EndToEndBenchmark --latency-csv "$out/latency.csv" "${options[@]}" \
   > "$out/bench.txt" 2>&1 &
 bench=$!

@@ -1,17 +1,16 @@
 package io.digitstream.demo;
 
-import io.digitstream.bench.BenchCommand;
 import io.digitstream.config.ConfigException;
 import io.digitstream.image.IdxFormatException;
 import io.digitstream.model.ModelBundleException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** Entry point of the demo module: {@code demo} and {@code bench}. */
+/** Entry point of the demo module: {@code demo}. */
 @Command(
     name = "digitstream",
     mixinStandardHelpOptions = true,
-    subcommands = {DemoCommand.class, BenchCommand.class})
+    subcommands = {DemoCommand.class})
 public final class DemoCli {
   public static void main(String[] args) {
     CommandLine cli = new CommandLine(new DemoCli());

@@ -446,7 +446,9 @@ public final class EndToEndBenchmark implements Callable<Integer> {
         return -1;
       }
       long[] sorted = rows.stream().mapToLong(r -> r[to] - r[from]).sorted().toArray();
-      return (long) Measurements.percentile(sorted, q);
+      // Nearest rank.
+      int i = (int) Math.ceil(q * sorted.length) - 1;
+      return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
     }
   }
 
