@@ -1,0 +1,13 @@
+package io.digitstream.trainer;
+
+import io.digitstream.testkit.CliRun;
+
+/** The trainer's command line, run in this JVM by the test kit. */
+final class Trainer {
+  private Trainer() {}
+
+  /** Runs {@code digitstream <args>} for a trainer command; its commands print to System.out. */
+  static CliRun run(String... args) {
+    return CliRun.capturingSystemStreams(TrainerCli::commandLine, args);
+  }
+}
