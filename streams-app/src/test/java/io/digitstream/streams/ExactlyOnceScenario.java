@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.digitstream.record.Codec;
 import io.digitstream.record.Prediction;
 import io.digitstream.streams.deadletter.DeadLetters;
+import io.digitstream.testkit.TestClients;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -55,6 +56,7 @@ final class ExactlyOnceScenario {
     StreamsSettings settings =
         StreamsSettings.load(null, Map.of(), settings(bootstrap, name, stateDir));
     String imagesTopic = settings.topics().names().images();
+    TestClients clients = TestClients.of(bootstrap);
 
     List<ProducerRecord<String, byte[]>> bad =
         List.of(
@@ -63,7 +65,7 @@ final class ExactlyOnceScenario {
             new ProducerRecord<>(
                 imagesTopic, "someone-else", Fixtures.json(Fixtures.image("x", 1))));
     List<ProducerRecord<String, byte[]>> records =
-        new ArrayList<>(KafkaTestClients.images(imagesTopic, "img-", images));
+        new ArrayList<>(Fixtures.imageRecords(imagesTopic, "img-", images));
     for (int i = 0; i < bad.size(); i++) {
       records.add((i + 1) * images / (bad.size() + 1), bad.get(i));
     }
@@ -71,18 +73,16 @@ final class ExactlyOnceScenario {
     try (ScoringService service = new ScoringService(settings)) {
       service.start();
       assertThat(service.awaitRunning(Duration.ofSeconds(60))).as("running").isTrue();
-      KafkaTestClients.send(bootstrap, records);
+      clients.send(records);
 
       List<ConsumerRecord<String, byte[]>> predictions =
-          KafkaTestClients.readCommitted(
-              bootstrap,
+          clients.readCommitted(
               settings.topics().names().predictions(),
               images,
               Duration.ofSeconds(90),
               Duration.ofSeconds(2));
       List<ConsumerRecord<String, byte[]>> letters =
-          KafkaTestClients.readCommitted(
-              bootstrap,
+          clients.readCommitted(
               settings.topics().names().deadLetters(),
               bad.size(),
               Duration.ofSeconds(30),
@@ -113,8 +113,7 @@ final class ExactlyOnceScenario {
 
       // Caching turns most put-then-delete pairs into one tombstone per slot and commit.
       List<ConsumerRecord<String, byte[]>> changelog =
-          KafkaTestClients.readCommitted(
-              bootstrap,
+          clients.readCommitted(
               name + "-pending-images-changelog",
               Integer.MAX_VALUE,
               Duration.ofSeconds(2),

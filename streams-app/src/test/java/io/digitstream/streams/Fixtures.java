@@ -10,6 +10,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
  * Test data shared by the streams-app tests: a small model bundle (trained on 3,000 images, about
@@ -81,5 +84,16 @@ public final class Fixtures {
   /** The JSON bytes a producer would send for the image. */
   public static byte[] json(DigitImage image) {
     return Codec.images().encode(image);
+  }
+
+  /** {@code count} sample images as JSON records for {@code topic}, keyed by their ids. */
+  public static List<ProducerRecord<String, byte[]>> imageRecords(
+      String topic, String idPrefix, int count) {
+    List<ProducerRecord<String, byte[]>> records = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      DigitImage image = image(idPrefix + i, i);
+      records.add(new ProducerRecord<>(topic, image.id(), json(image)));
+    }
+    return records;
   }
 }
