@@ -62,13 +62,7 @@ class AccuracyIntegrationTest {
       long started = System.nanoTime();
       kafka
           .clients()
-          .send(
-              AccuracyFixtures.imagesAndLabels(
-                  settings.topics().names().images(),
-                  settings.topics().names().labels(),
-                  "mnist-test-",
-                  mnist,
-                  mnist.size()));
+          .send(AccuracyFixtures.imagesAndLabels(settings, "mnist-test-", mnist, mnist.size()));
 
       AccuracyQueries accuracy = service.accuracy();
       await()
@@ -137,12 +131,7 @@ class AccuracyIntegrationTest {
       assertThat(b.awaitRunning(Duration.ofSeconds(60))).isTrue();
       List<ProducerRecord<String, byte[]>> records =
           new ArrayList<>(
-              AccuracyFixtures.imagesAndLabels(
-                  first.topics().names().images(),
-                  first.topics().names().labels(),
-                  "img-",
-                  Fixtures.digits(),
-                  images));
+              AccuracyFixtures.imagesAndLabels(first, "img-", Fixtures.digits(), images));
       records.add(
           new ProducerRecord<>(
               first.topics().names().images(),
@@ -225,8 +214,7 @@ class AccuracyIntegrationTest {
   private Map<String, String> settings(String name, String instance) {
     Map<String, String> config =
         new HashMap<>(
-            ExactlyOnceScenario.settings(
-                kafka.bootstrapServers(), name, stateDir.resolve(instance)));
+            Fixtures.settings(kafka.bootstrapServers(), name, stateDir.resolve(instance)));
     config.put("num.stream.threads", instance.equals("one") ? "2" : "1");
     return config;
   }

@@ -54,8 +54,7 @@ class AccuracyPageBrowserTest {
     Path chromium = chromium().orElseThrow();
     String name = "page-" + UUID.randomUUID().toString().substring(0, 8);
     Map<String, String> config =
-        new HashMap<>(
-            ExactlyOnceScenario.settings(kafka.bootstrapServers(), name, dir.resolve("state")));
+        new HashMap<>(Fixtures.settings(kafka.bootstrapServers(), name, dir.resolve("state")));
     StreamsSettings settings = StreamsSettings.load(null, Map.of(), config);
     String version = Fixtures.bundle().version();
     try (ScoringService service = new ScoringService(settings)) {
@@ -63,13 +62,7 @@ class AccuracyPageBrowserTest {
       assertThat(service.awaitRunning(Duration.ofSeconds(60))).isTrue();
       kafka
           .clients()
-          .send(
-              AccuracyFixtures.imagesAndLabels(
-                  settings.topics().names().images(),
-                  settings.topics().names().labels(),
-                  "img-",
-                  Fixtures.digits(),
-                  IMAGES));
+          .send(AccuracyFixtures.imagesAndLabels(settings, "img-", Fixtures.digits(), IMAGES));
       URI url = service.url().orElseThrow();
       String path = "/api/accuracy/" + version + "/cumulative";
       await()

@@ -10,7 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -31,30 +30,11 @@ final class ExactlyOnceScenario {
 
   private ExactlyOnceScenario() {}
 
-  /** Settings for one run against {@code bootstrap}, with topic names of its own. */
-  static Map<String, String> settings(String bootstrap, String name, Path stateDir) {
-    Map<String, String> s = new HashMap<>();
-    s.put("bootstrap.servers", bootstrap);
-    s.put("application.id", name);
-    s.put("state.dir", stateDir.toString());
-    s.put(StreamsSettings.MODEL, Fixtures.modelDirectory().toString());
-    s.put("digitstream.topic.images", name + ".images");
-    s.put("digitstream.topic.predictions", name + ".predictions");
-    s.put("digitstream.topic.dlq", name + ".dlq");
-    s.put("digitstream.topic.labels", name + ".labels");
-    s.put("digitstream.topic.accuracy", name + ".accuracy");
-    s.put("digitstream.topic.models", name + ".models");
-    s.put(StreamsSettings.SHADOW_TOPIC, name + ".shadow");
-    // Several applications run in one test JVM: each REST server on a free port.
-    s.put("digitstream.http.port", "0");
-    return s;
-  }
-
   static void scoresEveryImageExactlyOnce(String bootstrap, Path stateDir, int images)
       throws InterruptedException {
     String name = "eos-" + UUID.randomUUID().toString().substring(0, 8);
     StreamsSettings settings =
-        StreamsSettings.load(null, Map.of(), settings(bootstrap, name, stateDir));
+        StreamsSettings.load(null, Map.of(), Fixtures.settings(bootstrap, name, stateDir));
     String imagesTopic = settings.topics().names().images();
     TestClients clients = TestClients.of(bootstrap);
 

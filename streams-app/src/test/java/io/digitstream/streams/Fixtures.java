@@ -11,7 +11,10 @@ import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.UUID;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
@@ -95,5 +98,29 @@ public final class Fixtures {
       records.add(new ProducerRecord<>(topic, image.id(), json(image)));
     }
     return records;
+  }
+
+  /** Settings for one run against {@code bootstrap}, with topic names of its own. */
+  public static Map<String, String> settings(String bootstrap, String name, Path stateDir) {
+    Map<String, String> s = new HashMap<>();
+    s.put("bootstrap.servers", bootstrap);
+    s.put("application.id", name);
+    s.put("state.dir", stateDir.toString());
+    s.put(StreamsSettings.MODEL, modelDirectory().toString());
+    s.put("digitstream.topic.images", name + ".images");
+    s.put("digitstream.topic.predictions", name + ".predictions");
+    s.put("digitstream.topic.dlq", name + ".dlq");
+    s.put("digitstream.topic.labels", name + ".labels");
+    s.put("digitstream.topic.accuracy", name + ".accuracy");
+    s.put("digitstream.topic.models", name + ".models");
+    s.put(StreamsSettings.SHADOW_TOPIC, name + ".shadow");
+    // Several applications run in one test JVM: each REST server on a free port.
+    s.put("digitstream.http.port", "0");
+    return s;
+  }
+
+  /** {@code prefix} and a random suffix: a name no other test run uses. */
+  public static String uniqueName(String prefix) {
+    return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
   }
 }

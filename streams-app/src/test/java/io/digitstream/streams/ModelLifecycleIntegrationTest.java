@@ -56,7 +56,7 @@ class ModelLifecycleIntegrationTest {
   void switchesModelsMidStreamScoringEveryImageOnceAndRefusesACorruptBundle() throws Exception {
     String name = "models-" + UUID.randomUUID().toString().substring(0, 8);
     Map<String, String> config =
-        new HashMap<>(ExactlyOnceScenario.settings(kafka.bootstrapServers(), name, stateDir));
+        new HashMap<>(Fixtures.settings(kafka.bootstrapServers(), name, stateDir));
     config.put(StreamsSettings.BATCH_MAX_SIZE, "16");
     StreamsSettings settings = StreamsSettings.load(null, Map.of(), config);
     String images = settings.topics().names().images();
@@ -145,7 +145,7 @@ class ModelLifecycleIntegrationTest {
   void shadowModeScoresTheSameImagesWithBothModelsAndKeepsAMatrixForEach() throws Exception {
     String name = "shadow-" + UUID.randomUUID().toString().substring(0, 8);
     Map<String, String> config =
-        new HashMap<>(ExactlyOnceScenario.settings(kafka.bootstrapServers(), name, stateDir));
+        new HashMap<>(Fixtures.settings(kafka.bootstrapServers(), name, stateDir));
     config.put(StreamsSettings.SHADOW_TOPIC, name + ".shadow");
     StreamsSettings settings = StreamsSettings.load(null, Map.of(), config);
     String models = settings.topics().names().models();
@@ -160,15 +160,7 @@ class ModelLifecycleIntegrationTest {
       announce(models, ModelAnnouncement.SHADOW, b, b.directory().toString());
       awaitModel(service, s -> b.version().equals(s.shadowVersion()));
 
-      kafka
-          .clients()
-          .send(
-              AccuracyFixtures.imagesAndLabels(
-                  settings.topics().names().images(),
-                  settings.topics().names().labels(),
-                  "s-",
-                  digits,
-                  images));
+      kafka.clients().send(AccuracyFixtures.imagesAndLabels(settings, "s-", digits, images));
 
       // The active model's predictions only on the predictions topic, the shadow's on its own.
       List<ConsumerRecord<String, byte[]>> active =

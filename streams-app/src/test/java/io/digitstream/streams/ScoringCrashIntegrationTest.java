@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.digitstream.testkit.EmbeddedKafkaExtension;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -34,10 +33,7 @@ class ScoringCrashIntegrationTest {
 
   @RegisterExtension
   static final EmbeddedKafkaExtension kafka =
-      EmbeddedKafkaExtension.create()
-          // Abort the crashed instance's open transaction soon after it times out.
-          .withBrokerProperty(
-              "transaction.abort.timed.out.transaction.cleanup.interval.ms", "1000");
+      EmbeddedKafkaExtension.create().withQuickTransactionAbort();
 
   @TempDir Path dir;
 
@@ -49,16 +45,9 @@ class ScoringCrashIntegrationTest {
 
     Process first = launch(args, dir.resolve("first.log"));
     try {
-      Path firstLog = dir.resolve("first.log");
       kafka
           .clients()
-          .awaitServing(
-              name + ".images",
-              Duration.ofSeconds(60),
-              () ->
-                  assertThat(first.isAlive())
-                      .as("application running; log:\n%s", read(firstLog))
-                      .isTrue());
+          .awaitServing(name + ".images", Duration.ofSeconds(60), first, dir.resolve("first.log"));
       kafka.clients().send(Fixtures.imageRecords(name + ".images", "img-", IMAGES));
       read(predictions, IMAGES / 5, Duration.ZERO);
     } finally {
@@ -129,9 +118,5 @@ class ScoringCrashIntegrationTest {
 
   private List<ConsumerRecord<String, byte[]>> read(String topic, int expected, Duration quiet) {
     return kafka.clients().readCommitted(topic, expected, Duration.ofSeconds(120), quiet);
-  }
-
-  private static String read(Path log) throws IOException {
-    return Files.exists(log) ? Files.readString(log) : "(no output)";
   }
 }

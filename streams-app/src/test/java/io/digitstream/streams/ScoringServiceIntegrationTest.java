@@ -41,7 +41,7 @@ class ScoringServiceIntegrationTest {
   void scoresImagesStillPendingWhenTheApplicationStoppedAfterItRestarts() throws Exception {
     String name = "restart-" + UUID.randomUUID().toString().substring(0, 8);
     Map<String, String> config =
-        new HashMap<>(ExactlyOnceScenario.settings(kafka.bootstrapServers(), name, stateDir));
+        new HashMap<>(Fixtures.settings(kafka.bootstrapServers(), name, stateDir));
     config.put("num.stream.threads", "1");
     config.put(StreamsSettings.TOPICS_PARTITIONS, "1");
     config.put(StreamsSettings.BATCH_MAX_SIZE, "64");
@@ -75,7 +75,7 @@ class ScoringServiceIntegrationTest {
   void createsMissingTopicsWithTheConfiguredPartitions() throws Exception {
     String name = "create-" + UUID.randomUUID().toString().substring(0, 8);
     Map<String, String> config =
-        new HashMap<>(ExactlyOnceScenario.settings(kafka.bootstrapServers(), name, stateDir));
+        new HashMap<>(Fixtures.settings(kafka.bootstrapServers(), name, stateDir));
     config.put(StreamsSettings.TOPICS_PARTITIONS, "3");
 
     try (ScoringService service =
@@ -106,7 +106,7 @@ class ScoringServiceIntegrationTest {
   void namesEveryMissingTopicWhenCreationIsOff() {
     String name = "absent-" + UUID.randomUUID().toString().substring(0, 8);
     Map<String, String> config =
-        new HashMap<>(ExactlyOnceScenario.settings(kafka.bootstrapServers(), name, stateDir));
+        new HashMap<>(Fixtures.settings(kafka.bootstrapServers(), name, stateDir));
     config.put(StreamsSettings.TOPICS_CREATE, "false");
     kafka.broker().createTopics(Map.of(name + ".predictions", 1));
 

@@ -3,6 +3,9 @@ package io.digitstream.testkit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -180,12 +183,12 @@ public final class TestClients {
   }
 
   /**
-   * Waits until {@code topic} exists and the leader of every partition answers ListOffsets: sending
-   * earlier can lose the first batch (KAFKA-15591), and whoever creates the topic may still be
-   * creating others. {@code whileWaiting} runs before each check; an assertion failing in it ends
-   * the wait at once (for example: the process that creates the topic died).
+   * Waits until {@code topic}, which the application running as {@code creator} creates, exists and
+   * the leader of every partition answers ListOffsets: sending earlier can lose the first batch
+   * (KAFKA-15591), and the application may still be creating its other topics. Fails at once, with
+   * the application's log, if it dies meanwhile.
    */
-  public void awaitServing(String topic, Duration atMost, Check whileWaiting) {
+  public void awaitServing(String topic, Duration atMost, Process creator, Path creatorLog) {
     try (Admin admin = admin()) {
       await("topic " + topic + " serving")
           .atMost(atMost)
@@ -193,16 +196,12 @@ public final class TestClients {
           .dontCatchUncaughtExceptions()
           .until(
               () -> {
-                whileWaiting.run();
+                assertThat(creator.isAlive())
+                    .as("application running; log:\n%s", logOf(creatorLog))
+                    .isTrue();
                 return serving(admin, topic);
               });
     }
-  }
-
-  /** A check that {@link #awaitServing} runs while it waits; it ends the wait by throwing. */
-  @FunctionalInterface
-  public interface Check {
-    void run() throws Exception;
   }
 
   private static boolean serving(Admin admin, String topic) throws Exception {
@@ -224,6 +223,10 @@ public final class TestClients {
     } catch (ExecutionException e) {
       return false;
     }
+  }
+
+  private static String logOf(Path log) throws IOException {
+    return Files.exists(log) ? Files.readString(log) : "(no output)";
   }
 
   private static boolean reached(

@@ -66,9 +66,9 @@ class BadInputCorpusIntegrationTest {
   @Test
   void deadLettersEveryMalformedRecordWithItsReasonAndScoresEveryValidImageExactlyOnce()
       throws Exception {
-    String name = ReliabilitySettings.uniqueName("corpus");
+    String name = Fixtures.uniqueName("corpus");
     Map<String, String> config =
-        new HashMap<>(ReliabilitySettings.settings(kafka.bootstrapServers(), name, stateDir));
+        new HashMap<>(Fixtures.settings(kafka.bootstrapServers(), name, stateDir));
     config.put(StreamsSettings.TOPICS_PARTITIONS, "2");
     StreamsSettings settings = StreamsSettings.load(null, Map.of(), config);
     String imagesTopic = settings.topics().names().images();

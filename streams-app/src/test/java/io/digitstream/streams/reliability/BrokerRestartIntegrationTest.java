@@ -46,9 +46,8 @@ class BrokerRestartIntegrationTest {
   void producerAndScoringServiceResumeAfterABrokerRestartAndLoseNothing() throws Exception {
     EmbeddedKafkaBroker broker = kafka.broker();
     String bootstrap = broker.bootstrapServers();
-    String name = ReliabilitySettings.uniqueName("restart");
-    Map<String, String> config =
-        new HashMap<>(ReliabilitySettings.settings(bootstrap, name, stateDir));
+    String name = Fixtures.uniqueName("restart");
+    Map<String, String> config = new HashMap<>(Fixtures.settings(bootstrap, name, stateDir));
     config.put(StreamsSettings.TOPICS_PARTITIONS, "2");
     StreamsSettings settings = StreamsSettings.load(null, Map.of(), config);
     String imagesTopic = settings.topics().names().images();

@@ -51,11 +51,11 @@ class SecuredClusterIntegrationTest {
 
   @Test
   void scoresImagesThroughTheSaslSslListenerWithoutEverShowingThePassword() throws Exception {
-    String name = ReliabilitySettings.uniqueName("secured");
+    String name = Fixtures.uniqueName("secured");
     Map<String, Object> client = kafka.saslSsl().clientProperties(USER, PASSWORD);
     TestClients clients = kafka.clients(USER, PASSWORD);
     Map<String, String> config =
-        new HashMap<>(ReliabilitySettings.settings(clients.bootstrapServers(), name, stateDir));
+        new HashMap<>(Fixtures.settings(clients.bootstrapServers(), name, stateDir));
     client.forEach((k, v) -> config.put(k, v.toString()));
     config.put(StreamsSettings.TOPICS_PARTITIONS, "2");
     StreamsSettings settings = StreamsSettings.load(null, Map.of(), config);
@@ -99,13 +99,13 @@ class SecuredClusterIntegrationTest {
   @Test
   void refusesToStartWithAWrongPasswordWithAClearMessageAndExitCode(@TempDir Path configDir)
       throws Exception {
-    String name = ReliabilitySettings.uniqueName("wrong-password");
+    String name = Fixtures.uniqueName("wrong-password");
     Properties file = new Properties();
     kafka
         .saslSsl()
         .clientProperties(USER, WRONG_PASSWORD)
         .forEach((k, v) -> file.setProperty(k, v.toString()));
-    ReliabilitySettings.settings(kafka.saslSsl().bootstrapServers(), name, stateDir)
+    Fixtures.settings(kafka.saslSsl().bootstrapServers(), name, stateDir)
         .forEach(file::setProperty);
     Path properties = configDir.resolve(name + ".properties");
     try (var out = Files.newBufferedWriter(properties)) {
