@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.digitstream.broker.EmbeddedKafkaBroker;
+import io.digitstream.testkit.EmbeddedKafkaExtension;
 import io.digitstream.topic.TopicSetupException.Problem;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -23,31 +24,20 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.config.ConfigResource;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class TopicProvisionerIntegrationTest {
   private static final Set<TopicRole> ALL = EnumSet.allOf(TopicRole.class);
   private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
-  private EmbeddedKafkaBroker broker;
+  @RegisterExtension static final EmbeddedKafkaExtension kafka = EmbeddedKafkaExtension.create();
+
+  private final EmbeddedKafkaBroker broker = kafka.broker();
   private Admin admin;
   private TopicNames names;
-
-  @BeforeAll
-  void startBroker() {
-    broker = EmbeddedKafkaBroker.builder().build().start();
-  }
-
-  @AfterAll
-  void stopBroker() {
-    broker.close();
-  }
 
   @BeforeEach
   void openAdmin() {

@@ -5,22 +5,20 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.digitstream.broker.EmbeddedKafkaBroker;
-import java.nio.charset.StandardCharsets;
+import io.digitstream.testkit.CliRun;
+import io.digitstream.testkit.EmbeddedKafkaExtension;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,25 +34,19 @@ class BrokerRestartProducerIntegrationTest {
   private static final int IMAGES = 1_000;
   private static final Duration OUTAGE = Duration.ofSeconds(3);
 
-  @TempDir Path tmp;
-  private EmbeddedKafkaBroker broker;
+  @RegisterExtension static final EmbeddedKafkaExtension kafka = EmbeddedKafkaExtension.create();
 
-  @AfterEach
-  void closeBroker() {
-    if (broker != null) {
-      broker.close();
-    }
-  }
+  @TempDir Path tmp;
 
   @Test
   void publishesEveryImageAndLabelExactlyOnceThroughABrokerRestart() throws Exception {
-    broker = EmbeddedKafkaBroker.builder().build().start();
+    EmbeddedKafkaBroker broker = kafka.broker();
     TestImages.writeMnistTest(tmp.resolve("mnist"), IMAGES, 4);
     long started = System.nanoTime();
     CompletableFuture<CliRun> run =
         CompletableFuture.supplyAsync(
             () ->
-                CliRun.of(
+                Produce.run(
                     "--data",
                     tmp.resolve("mnist").toString(),
                     "--rate",
@@ -87,8 +79,8 @@ class BrokerRestartProducerIntegrationTest {
     assertThat(summary.get("labelsSent").asLong()).isEqualTo(IMAGES);
     assertThat(summary.get("failedCount").asLong()).isZero();
 
-    List<ConsumerRecord<byte[], byte[]>> images = readAll("restart.images");
-    List<ConsumerRecord<byte[], byte[]>> labels = readAll("restart.labels");
+    List<ConsumerRecord<String, byte[]>> images = kafka.clients().readToEnd("restart.images");
+    List<ConsumerRecord<String, byte[]>> labels = kafka.clients().readToEnd("restart.labels");
     log.info(
         "{} images published through a {} broker outage: {} image and {} label records on the"
             + " topics, {} ms",
@@ -103,15 +95,12 @@ class BrokerRestartProducerIntegrationTest {
     assertThat(distinctKeys(labels)).isEqualTo(IMAGES);
   }
 
-  private static long distinctKeys(List<ConsumerRecord<byte[], byte[]>> records) {
-    return records.stream()
-        .map(r -> new String(r.key(), StandardCharsets.UTF_8))
-        .collect(Collectors.toSet())
-        .size();
+  private static long distinctKeys(List<ConsumerRecord<String, byte[]>> records) {
+    return records.stream().map(ConsumerRecord::key).collect(Collectors.toSet()).size();
   }
 
-  private long endOffsets(String topic) {
-    try (KafkaConsumer<byte[], byte[]> consumer = consumer()) {
+  private static long endOffsets(String topic) {
+    try (KafkaConsumer<String, byte[]> consumer = kafka.clients().consumer(Map.of())) {
       List<TopicPartition> partitions =
           consumer.partitionsFor(topic, Duration.ofSeconds(2)).stream()
               .map(p -> new TopicPartition(topic, p.partition()))
@@ -120,35 +109,5 @@ class BrokerRestartProducerIntegrationTest {
           .mapToLong(Long::longValue)
           .sum();
     }
-  }
-
-  private List<ConsumerRecord<byte[], byte[]>> readAll(String topic) {
-    try (KafkaConsumer<byte[], byte[]> consumer = consumer()) {
-      List<TopicPartition> partitions =
-          consumer.partitionsFor(topic).stream()
-              .map(p -> new TopicPartition(topic, p.partition()))
-              .toList();
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
-      Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-      List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
-        assertThat(System.nanoTime()).as("reading " + topic).isLessThan(deadline);
-        consumer.poll(Duration.ofMillis(200)).forEach(records::add);
-      }
-      return records;
-    }
-  }
-
-  private KafkaConsumer<byte[], byte[]> consumer() {
-    return new KafkaConsumer<>(
-        Map.of(
-            ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-            broker.bootstrapServers(),
-            ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
-            "false"),
-        new ByteArrayDeserializer(),
-        new ByteArrayDeserializer());
   }
 }

@@ -2,6 +2,7 @@ package io.digitstream.producer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.digitstream.testkit.CliRun;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -11,7 +12,7 @@ class ProducerCliTest {
 
   @Test
   void helpDescribesEverySourceAndKafkaOptionAndTheExitCodes() {
-    CliRun run = CliRun.of("--help");
+    CliRun run = Produce.run("--help");
 
     assertThat(run.exitCode()).isZero();
     assertThat(run.out())
@@ -27,7 +28,7 @@ class ProducerCliTest {
 
   @Test
   void twoSourcesAtOnceAreAUsageError() {
-    CliRun run = CliRun.of("--mnist", "test", "--idx-images", "x-images-idx3-ubyte");
+    CliRun run = Produce.run("--mnist", "test", "--idx-images", "x-images-idx3-ubyte");
 
     assertThat(run.exitCode()).isEqualTo(2);
     assertThat(run.err()).contains("give one source");
@@ -35,17 +36,17 @@ class ProducerCliTest {
 
   @Test
   void contradictoryLabelOptionsAreAUsageError() {
-    assertThat(CliRun.of("--no-labels", "--label-delay", "2s").err())
+    assertThat(Produce.run("--no-labels", "--label-delay", "2s").err())
         .contains("--no-labels contradicts");
-    assertThat(CliRun.of("--mnist", "test", "--label-pattern", "(\\d)").err())
+    assertThat(Produce.run("--mnist", "test", "--label-pattern", "(\\d)").err())
         .contains("--label-pattern applies to image files");
-    assertThat(CliRun.of("--idx-labels", "l").exitCode()).isEqualTo(2);
+    assertThat(Produce.run("--idx-labels", "l").exitCode()).isEqualTo(2);
   }
 
   @Test
   void usageErrorsStillPrintExactlyOneJsonDocumentWithJson() {
-    CliRun unknownOption = CliRun.of("--json", "--no-such-option");
-    CliRun badValue = CliRun.of("--json", "--rate", "-5", "--data", tmp.toString());
+    CliRun unknownOption = Produce.run("--json", "--no-such-option");
+    CliRun badValue = Produce.run("--json", "--rate", "-5", "--data", tmp.toString());
 
     assertThat(unknownOption.exitCode()).isEqualTo(2);
     assertThat(unknownOption.json().get("outcome").asText()).isEqualTo("BAD_CONFIG");
@@ -56,7 +57,7 @@ class ProducerCliTest {
 
   @Test
   void aMissingMnistDirectoryIsAConfigErrorSayingWhatToDo() {
-    CliRun run = CliRun.of("--data", tmp.resolve("no-mnist-here").toString());
+    CliRun run = Produce.run("--data", tmp.resolve("no-mnist-here").toString());
 
     assertThat(run.exitCode()).isEqualTo(2);
     assertThat(run.err()).contains("no-mnist-here").contains("fetch-mnist");
@@ -64,7 +65,7 @@ class ProducerCliTest {
 
   @Test
   void refusesSettingsThatCouldLoseRecordsNamingTheKey() {
-    CliRun run = CliRun.of("-X", "acks=1", "--data", tmp.toString());
+    CliRun run = Produce.run("-X", "acks=1", "--data", tmp.toString());
 
     assertThat(run.exitCode()).isEqualTo(2);
     assertThat(run.err()).contains("acks").contains("expected all");
@@ -80,7 +81,7 @@ class ProducerCliTest {
 
     // An invalid acks stops the run right after --show-config printed the merged settings.
     CliRun run =
-        CliRun.of(
+        Produce.run(
             "--producer-config",
             file.toString(),
             "-X",
@@ -110,7 +111,7 @@ class ProducerCliTest {
   @Test
   void secretsAreNeverPrinted() {
     CliRun run =
-        CliRun.of(
+        Produce.run(
             "-X",
             "sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule"
                 + " required username=\"alice\" password=\"pa55-word-42\";",

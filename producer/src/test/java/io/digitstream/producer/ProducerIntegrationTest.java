@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.withinPercentage;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.digitstream.broker.EmbeddedKafkaBroker;
 import io.digitstream.image.MnistDataset;
 import io.digitstream.image.MnistPreprocessor;
 import io.digitstream.producer.PublishSummary.Outcome;
@@ -18,13 +17,13 @@ import io.digitstream.producer.source.SourceItem;
 import io.digitstream.record.Codec;
 import io.digitstream.record.DigitImage;
 import io.digitstream.record.DigitLabel;
+import io.digitstream.testkit.CliRun;
+import io.digitstream.testkit.EmbeddedKafkaExtension;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,33 +32,16 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code produce} and {@link DigitPublisher} against a real single-node Kafka broker. */
 class ProducerIntegrationTest {
-  private static EmbeddedKafkaBroker broker;
+  @RegisterExtension static final EmbeddedKafkaExtension kafka = EmbeddedKafkaExtension.create();
 
   @TempDir Path tmp;
-
-  @BeforeAll
-  static void startBroker() {
-    broker = EmbeddedKafkaBroker.builder().build().start();
-  }
-
-  @AfterAll
-  static void stopBroker() {
-    if (broker != null) {
-      broker.close();
-    }
-  }
 
   @Test
   void publishesEveryImageAndLabelByteForByte() {
@@ -67,7 +49,7 @@ class ProducerIntegrationTest {
     TestImages.Mnist mnist = TestImages.writeMnistTest(data, 300, 11);
 
     CliRun run =
-        CliRun.of(
+        Produce.run(
             "--data",
             data.toString(),
             "--shuffle",
@@ -79,7 +61,7 @@ class ProducerIntegrationTest {
             "--progress",
             "none",
             "--bootstrap-servers",
-            broker.bootstrapServers(),
+            kafka.bootstrapServers(),
             "--topic-images",
             "bytes.images",
             "--topic-labels",
@@ -96,13 +78,13 @@ class ProducerIntegrationTest {
         java.util.Arrays.stream(new Selection(0, 250, true, 5).indices(300, "images"))
             .mapToObj(i -> String.format("mnist-test-%05d", i))
             .collect(Collectors.toSet());
-    List<ConsumerRecord<byte[], byte[]>> images = readAll("bytes.images");
-    List<ConsumerRecord<byte[], byte[]>> labels = readAll("bytes.labels");
+    List<ConsumerRecord<String, byte[]>> images = readAll("bytes.images");
+    List<ConsumerRecord<String, byte[]>> labels = readAll("bytes.labels");
     assertThat(images).hasSize(250);
     assertThat(labels).hasSize(250);
     Map<String, Integer> imagePartition = new HashMap<>();
-    for (ConsumerRecord<byte[], byte[]> record : images) {
-      String id = new String(record.key(), StandardCharsets.UTF_8);
+    for (ConsumerRecord<String, byte[]> record : images) {
+      String id = record.key();
       int index = Integer.parseInt(id.substring("mnist-test-".length()));
       byte[] pixels = mnist.image(index);
       assertThat(record.value())
@@ -111,8 +93,8 @@ class ProducerIntegrationTest {
       imagePartition.put(id, record.partition());
     }
     assertThat(imagePartition.keySet()).isEqualTo(expectedIds);
-    for (ConsumerRecord<byte[], byte[]> record : labels) {
-      String id = new String(record.key(), StandardCharsets.UTF_8);
+    for (ConsumerRecord<String, byte[]> record : labels) {
+      String id = record.key();
       int index = Integer.parseInt(id.substring("mnist-test-".length()));
       assertThat(record.value())
           .isEqualTo(Codec.labels().encode(new DigitLabel(id, mnist.labels()[index])));
@@ -164,11 +146,11 @@ class ProducerIntegrationTest {
     Path blank = TestImages.writeBlank(root.resolve("blank.png"));
 
     CliRun run =
-        CliRun.of(
+        Produce.run(
             root.toString(),
             "--json",
             "--bootstrap-servers",
-            broker.bootstrapServers(),
+            kafka.bootstrapServers(),
             "--topic-images",
             "files.images",
             "--topic-labels",
@@ -269,12 +251,12 @@ class ProducerIntegrationTest {
     TestImages.writeDigit(root.resolve("3/c.png"), 1);
 
     CliRun run =
-        CliRun.of(
+        Produce.run(
             root.toString(),
             "--fail-on-bad-input",
             "--json",
             "--bootstrap-servers",
-            broker.bootstrapServers(),
+            kafka.bootstrapServers(),
             "--topic-images",
             "strict.images",
             "--topic-labels",
@@ -294,7 +276,7 @@ class ProducerIntegrationTest {
     long start = System.nanoTime();
 
     CliRun run =
-        CliRun.of(
+        Produce.run(
             "--data", tmp.toString(),
             "--bootstrap-servers", "127.0.0.1:" + port,
             "-X", "max.block.ms=1500",
@@ -314,13 +296,13 @@ class ProducerIntegrationTest {
     TestImages.writeMnistTest(tmp, 5, 13);
 
     CliRun run =
-        CliRun.of(
+        Produce.run(
             "--data",
             tmp.toString(),
             "--no-create-topics",
             "--json",
             "--bootstrap-servers",
-            broker.bootstrapServers(),
+            kafka.bootstrapServers(),
             "--topic-images",
             "absent.images",
             "--topic-labels",
@@ -336,7 +318,7 @@ class ProducerIntegrationTest {
         .contains("absent.labels")
         .contains("do not exist")
         .contains("--no-create-topics");
-    try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
+    try (Admin admin = kafka.clients().admin()) {
       assertThat(admin.listTopics().names().get(10, TimeUnit.SECONDS))
           .doesNotContain("absent.images", "absent.labels");
     }
@@ -346,18 +328,21 @@ class ProducerIntegrationTest {
   void recordsTheBrokerRefusesFailTheRunWithTheirIdsAndExitCodeOne() {
     TestImages.writeMnistTest(tmp, 20, 14);
     // Every image record is larger than this topic accepts.
-    broker.createTopics(
-        List.of(
-            new NewTopic("tiny.images", 1, (short) 1).configs(Map.of("max.message.bytes", "200"))));
+    kafka
+        .broker()
+        .createTopics(
+            List.of(
+                new NewTopic("tiny.images", 1, (short) 1)
+                    .configs(Map.of("max.message.bytes", "200"))));
 
     CliRun run =
-        CliRun.of(
+        Produce.run(
             "--data",
             tmp.toString(),
             "--no-labels",
             "--json",
             "--bootstrap-servers",
-            broker.bootstrapServers(),
+            kafka.bootstrapServers(),
             "--topic-images",
             "tiny.images");
 
@@ -468,52 +453,30 @@ class ProducerIntegrationTest {
 
   private static DigitPublisher.Builder publisher(String imagesTopic, String labelsTopic) {
     return DigitPublisher.builder()
-        .bootstrapServers(broker.bootstrapServers())
+        .bootstrapServers(kafka.bootstrapServers())
         .setting("digitstream.topic.images", imagesTopic)
         .setting("digitstream.topic.labels", labelsTopic);
   }
 
   /** Every record of {@code topic}, from the beginning to the end offsets of now. */
-  private static List<ConsumerRecord<byte[], byte[]>> readAll(String topic) {
-    Map<String, Object> config =
-        Map.of(
-            ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-            broker.bootstrapServers(),
-            ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
-            "false");
-    try (KafkaConsumer<byte[], byte[]> consumer =
-        new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-      List<TopicPartition> partitions =
-          consumer.partitionsFor(topic).stream()
-              .map(p -> new TopicPartition(topic, p.partition()))
-              .toList();
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
-      Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-      List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
-        assertThat(System.nanoTime()).as("reading " + topic).isLessThan(deadline);
-        consumer.poll(Duration.ofMillis(200)).forEach(records::add);
-      }
-      return records;
-    }
+  private static List<ConsumerRecord<String, byte[]>> readAll(String topic) {
+    return kafka.clients().readToEnd(topic);
   }
 
-  private static Map<String, byte[]> byKey(List<ConsumerRecord<byte[], byte[]>> records) {
+  private static Map<String, byte[]> byKey(List<ConsumerRecord<String, byte[]>> records) {
     Map<String, byte[]> out = new HashMap<>();
-    records.forEach(r -> out.put(new String(r.key(), StandardCharsets.UTF_8), r.value()));
+    records.forEach(r -> out.put(r.key(), r.value()));
     return out;
   }
 
-  private static Map<String, Long> timestampsByKey(List<ConsumerRecord<byte[], byte[]>> records) {
+  private static Map<String, Long> timestampsByKey(List<ConsumerRecord<String, byte[]>> records) {
     Map<String, Long> out = new HashMap<>();
-    records.forEach(r -> out.put(new String(r.key(), StandardCharsets.UTF_8), r.timestamp()));
+    records.forEach(r -> out.put(r.key(), r.timestamp()));
     return out;
   }
 
   private static int partitionsOf(String topic) {
-    try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
+    try (Admin admin = kafka.clients().admin()) {
       return admin
           .describeTopics(List.of(topic))
           .allTopicNames()

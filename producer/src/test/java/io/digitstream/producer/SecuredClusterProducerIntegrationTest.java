@@ -3,17 +3,16 @@ package io.digitstream.producer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.digitstream.broker.EmbeddedKafkaBroker;
-import io.digitstream.broker.SaslSslListener;
+import io.digitstream.testkit.CliRun;
+import io.digitstream.testkit.EmbeddedKafkaExtension;
 import java.io.IOException;
 import java.io.Writer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Properties;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
@@ -28,36 +27,17 @@ class SecuredClusterProducerIntegrationTest {
   private static final String PASSWORD = "pa55-" + Long.toHexString(System.nanoTime());
   private static final String WRONG_PASSWORD = "wr0ng-" + Long.toHexString(System.nanoTime());
 
-  private static SaslSslListener tls;
-  private static EmbeddedKafkaBroker broker;
+  @RegisterExtension
+  static final EmbeddedKafkaExtension kafka =
+      EmbeddedKafkaExtension.create().withSaslSsl(Map.of(USER, PASSWORD));
 
   @TempDir Path tmp;
-
-  @BeforeAll
-  static void startSecuredBroker(@TempDir Path keys) {
-    tls = SaslSslListener.generate(keys, Map.of(USER, PASSWORD));
-    int[] ports = SaslSslListener.freePorts(2);
-    broker =
-        EmbeddedKafkaBroker.builder()
-            .port(ports[0])
-            .controllerPort(ports[1])
-            .brokerProperties(tls.brokerProperties(ports[0], ports[1]))
-            .build()
-            .start();
-  }
-
-  @AfterAll
-  static void stopBroker() {
-    if (broker != null) {
-      broker.close();
-    }
-  }
 
   @Test
   void publishesThroughTheSaslSslListenerWithTheRightPassword() throws IOException {
     TestImages.writeMnistTest(tmp.resolve("mnist"), 40, 3);
     CliRun run =
-        CliRun.of(
+        Produce.run(
             "--data",
             tmp.resolve("mnist").toString(),
             "--json",
@@ -84,7 +64,7 @@ class SecuredClusterProducerIntegrationTest {
   void failsWithExitCodeOneAndSaysAuthenticationFailedOnAWrongPassword() throws IOException {
     TestImages.writeMnistTest(tmp.resolve("mnist"), 10, 3);
     CliRun run =
-        CliRun.of(
+        Produce.run(
             "--data",
             tmp.resolve("mnist").toString(),
             "--progress",
@@ -108,7 +88,10 @@ class SecuredClusterProducerIntegrationTest {
 
   private Path clientConfig(String password) throws IOException {
     Properties p = new Properties();
-    tls.clientProperties(USER, password).forEach((k, v) -> p.setProperty(k, v.toString()));
+    kafka
+        .saslSsl()
+        .clientProperties(USER, password)
+        .forEach((k, v) -> p.setProperty(k, v.toString()));
     Path file = tmp.resolve("client-" + System.nanoTime() + ".properties");
     try (Writer out = Files.newBufferedWriter(file)) {
       p.store(out, null);
@@ -121,6 +104,10 @@ class SecuredClusterProducerIntegrationTest {
         .doesNotContain(PASSWORD)
         .doesNotContain(WRONG_PASSWORD)
         .doesNotContain(
-            tls.clientProperties(USER, PASSWORD).get("ssl.truststore.password").toString());
+            kafka
+                .saslSsl()
+                .clientProperties(USER, PASSWORD)
+                .get("ssl.truststore.password")
+                .toString());
   }
 }

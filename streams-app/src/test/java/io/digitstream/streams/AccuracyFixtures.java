@@ -45,6 +45,20 @@ final class AccuracyFixtures {
   }
 
   /**
+   * {@link #imagesAndLabels(String, String, String, MnistDataset, int)} to the images and labels
+   * topics of {@code settings}.
+   */
+  static List<ProducerRecord<String, byte[]>> imagesAndLabels(
+      StreamsSettings settings, String prefix, MnistDataset data, int count) {
+    return imagesAndLabels(
+        settings.topics().names().images(),
+        settings.topics().names().labels(),
+        prefix,
+        data,
+        count);
+  }
+
+  /**
    * Image {@code i} of {@code data} then its label, for each i, keyed by id {@code prefix + i}:
    * labels are sent right after their images, so they usually reach the join first.
    */

@@ -7,7 +7,6 @@ import static org.awaitility.Awaitility.await;
 import io.digitstream.accuracy.AccuracyWindow;
 import io.digitstream.accuracy.ConfusionMatrix;
 import io.digitstream.accuracy.WindowKind;
-import io.digitstream.broker.EmbeddedKafkaBroker;
 import io.digitstream.image.MnistDataset;
 import io.digitstream.model.DigitClassifier;
 import io.digitstream.model.ModelBundle;
@@ -15,6 +14,7 @@ import io.digitstream.record.Json;
 import io.digitstream.streams.accuracy.AccuracyQueries;
 import io.digitstream.streams.metrics.AppMetrics.LabelOutcome;
 import io.digitstream.streams.web.Summary;
+import io.digitstream.testkit.EmbeddedKafkaExtension;
 import io.digitstream.topic.TopicSetupException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -27,10 +27,9 @@ import java.util.Map;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,18 +39,9 @@ import org.slf4j.LoggerFactory;
 class AccuracyIntegrationTest {
   private static final Logger log = LoggerFactory.getLogger(AccuracyIntegrationTest.class);
 
-  private EmbeddedKafkaBroker broker;
+  @RegisterExtension static final EmbeddedKafkaExtension kafka = EmbeddedKafkaExtension.create();
+
   @TempDir Path stateDir;
-
-  @BeforeAll
-  void startBroker() {
-    broker = EmbeddedKafkaBroker.builder().build().start();
-  }
-
-  @AfterAll
-  void closeBroker() {
-    broker.close();
-  }
 
   @Test
   void cumulativeMatrixOfTheMnistTestSetEqualsTheClassifiersOwnMatrixCellByCell() throws Exception {
@@ -70,14 +60,9 @@ class AccuracyIntegrationTest {
       service.start();
       assertThat(service.awaitRunning(Duration.ofSeconds(60))).isTrue();
       long started = System.nanoTime();
-      KafkaTestClients.send(
-          broker.bootstrapServers(),
-          AccuracyFixtures.imagesAndLabels(
-              settings.topics().names().images(),
-              settings.topics().names().labels(),
-              "mnist-test-",
-              mnist,
-              mnist.size()));
+      kafka
+          .clients()
+          .send(AccuracyFixtures.imagesAndLabels(settings, "mnist-test-", mnist, mnist.size()));
 
       AccuracyQueries accuracy = service.accuracy();
       await()
@@ -109,12 +94,13 @@ class AccuracyIntegrationTest {
           .untilAsserted(
               () -> {
                 List<ConsumerRecord<String, byte[]>> records =
-                    KafkaTestClients.readCommitted(
-                        broker.bootstrapServers(),
-                        settings.topics().names().accuracy(),
-                        Integer.MAX_VALUE,
-                        Duration.ofSeconds(3),
-                        Duration.ZERO);
+                    kafka
+                        .clients()
+                        .readCommitted(
+                            settings.topics().names().accuracy(),
+                            Integer.MAX_VALUE,
+                            Duration.ofSeconds(3),
+                            Duration.ZERO);
                 AccuracyWindow last = null;
                 for (ConsumerRecord<String, byte[]> r : records) {
                   if (key.equals(r.key())) {
@@ -145,18 +131,13 @@ class AccuracyIntegrationTest {
       assertThat(b.awaitRunning(Duration.ofSeconds(60))).isTrue();
       List<ProducerRecord<String, byte[]>> records =
           new ArrayList<>(
-              AccuracyFixtures.imagesAndLabels(
-                  first.topics().names().images(),
-                  first.topics().names().labels(),
-                  "img-",
-                  Fixtures.digits(),
-                  images));
+              AccuracyFixtures.imagesAndLabels(first, "img-", Fixtures.digits(), images));
       records.add(
           new ProducerRecord<>(
               first.topics().names().images(),
               "bad-1",
               "not json".getBytes(StandardCharsets.UTF_8)));
-      KafkaTestClients.send(broker.bootstrapServers(), records);
+      kafka.clients().send(records);
 
       URI urlA = a.url().orElseThrow();
       URI urlB = b.url().orElseThrow();
@@ -216,7 +197,7 @@ class AccuracyIntegrationTest {
   @Test
   void refusesToStartWhenImagesAndLabelsHaveDifferentPartitionCounts() {
     String name = "parts-" + UUID.randomUUID().toString().substring(0, 8);
-    broker.createTopics(Map.of(name + ".images", 4, name + ".labels", 2));
+    kafka.broker().createTopics(Map.of(name + ".images", 4, name + ".labels", 2));
     try (ScoringService service =
         new ScoringService(StreamsSettings.load(null, Map.of(), settings(name, "one")))) {
       assertThatThrownBy(service::start)
@@ -233,8 +214,7 @@ class AccuracyIntegrationTest {
   private Map<String, String> settings(String name, String instance) {
     Map<String, String> config =
         new HashMap<>(
-            ExactlyOnceScenario.settings(
-                broker.bootstrapServers(), name, stateDir.resolve(instance)));
+            Fixtures.settings(kafka.bootstrapServers(), name, stateDir.resolve(instance)));
     config.put("num.stream.threads", instance.equals("one") ? "2" : "1");
     return config;
   }

@@ -2,10 +2,9 @@ package io.digitstream.streams;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.digitstream.accuracy.AccuracyWindow;
-import io.digitstream.broker.EmbeddedKafkaBroker;
+import io.digitstream.testkit.EmbeddedKafkaExtension;
 import java.io.File;
 import java.io.IOException;
 import java.net.URI;
@@ -24,6 +23,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIf;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -32,6 +33,11 @@ import org.junit.jupiter.api.io.TempDir;
  * machine (Debian: {@code apt-get install -y chromium}); the test is skipped only when it is
  * absent.
  */
+@EnabledIf(
+    value = "chromiumInstalled",
+    disabledReason =
+        "Chromium not found (set CHROMIUM or install Debian's chromium package); skipping the"
+            + " browser test")
 class AccuracyPageBrowserTest {
   private static final int IMAGES = 300;
   private static final Pattern MATRIX =
@@ -39,65 +45,54 @@ class AccuracyPageBrowserTest {
   private static final Pattern CELL =
       Pattern.compile("<td data-row=\"(\\d)\" data-col=\"(\\d)\"[^>]*>(\\d+)</td>");
 
+  @RegisterExtension static final EmbeddedKafkaExtension kafka = EmbeddedKafkaExtension.create();
+
   @TempDir Path dir;
 
   @Test
   void rendersTheSameConfusionMatrixAsTheRestApi() throws Exception {
-    Optional<Path> chromium = chromium();
-    assumeTrue(
-        chromium.isPresent(),
-        "Chromium not found (set CHROMIUM or install Debian's chromium package); skipping the"
-            + " browser test");
+    Path chromium = chromium().orElseThrow();
+    String name = "page-" + UUID.randomUUID().toString().substring(0, 8);
+    Map<String, String> config =
+        new HashMap<>(Fixtures.settings(kafka.bootstrapServers(), name, dir.resolve("state")));
+    StreamsSettings settings = StreamsSettings.load(null, Map.of(), config);
+    String version = Fixtures.bundle().version();
+    try (ScoringService service = new ScoringService(settings)) {
+      service.start();
+      assertThat(service.awaitRunning(Duration.ofSeconds(60))).isTrue();
+      kafka
+          .clients()
+          .send(AccuracyFixtures.imagesAndLabels(settings, "img-", Fixtures.digits(), IMAGES));
+      URI url = service.url().orElseThrow();
+      String path = "/api/accuracy/" + version + "/cumulative";
+      await()
+          .atMost(Duration.ofMinutes(1))
+          .ignoreExceptions()
+          .until(
+              () ->
+                  AccuracyFixtures.getJson(url, path, AccuracyWindow.class).matrix().count()
+                      == IMAGES);
+      long[][] rest = AccuracyFixtures.getJson(url, path, AccuracyWindow.class).matrix().matrix();
 
-    try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.builder().build().start()) {
-      String name = "page-" + UUID.randomUUID().toString().substring(0, 8);
-      Map<String, String> config =
-          new HashMap<>(
-              ExactlyOnceScenario.settings(broker.bootstrapServers(), name, dir.resolve("state")));
-      StreamsSettings settings = StreamsSettings.load(null, Map.of(), config);
-      String version = Fixtures.bundle().version();
-      try (ScoringService service = new ScoringService(settings)) {
-        service.start();
-        assertThat(service.awaitRunning(Duration.ofSeconds(60))).isTrue();
-        KafkaTestClients.send(
-            broker.bootstrapServers(),
-            AccuracyFixtures.imagesAndLabels(
-                settings.topics().names().images(),
-                settings.topics().names().labels(),
-                "img-",
-                Fixtures.digits(),
-                IMAGES));
-        URI url = service.url().orElseThrow();
-        String path = "/api/accuracy/" + version + "/cumulative";
-        await()
-            .atMost(Duration.ofMinutes(1))
-            .ignoreExceptions()
-            .until(
-                () ->
-                    AccuracyFixtures.getJson(url, path, AccuracyWindow.class).matrix().count()
-                        == IMAGES);
-        long[][] rest = AccuracyFixtures.getJson(url, path, AccuracyWindow.class).matrix().matrix();
+      String dom = dumpDom(chromium, url);
 
-        String dom = dumpDom(chromium.get(), url);
-
-        Matcher table = MATRIX.matcher(dom);
-        assertThat(table.find()).as("a rendered matrix in:\n%s", dom).isTrue();
-        assertThat(table.group(1)).isEqualTo(version);
-        assertThat(Long.parseLong(table.group(2))).isEqualTo(IMAGES);
-        long[][] rendered = new long[10][10];
-        int cells = 0;
-        Matcher cell = CELL.matcher(dom);
-        while (cell.find()) {
-          rendered[Integer.parseInt(cell.group(1))][Integer.parseInt(cell.group(2))] =
-              Long.parseLong(cell.group(3));
-          cells++;
-        }
-        assertThat(cells).isEqualTo(100);
-        assertThat(rendered).isDeepEqualTo(rest);
-        assertThat(dom).contains("data-ready=\"true\"").contains("id=\"dlq\">0<");
-        // The version's panel says it is the model serving now.
-        assertThat(dom).contains("data-role=\"active\"");
+      Matcher table = MATRIX.matcher(dom);
+      assertThat(table.find()).as("a rendered matrix in:\n%s", dom).isTrue();
+      assertThat(table.group(1)).isEqualTo(version);
+      assertThat(Long.parseLong(table.group(2))).isEqualTo(IMAGES);
+      long[][] rendered = new long[10][10];
+      int cells = 0;
+      Matcher cell = CELL.matcher(dom);
+      while (cell.find()) {
+        rendered[Integer.parseInt(cell.group(1))][Integer.parseInt(cell.group(2))] =
+            Long.parseLong(cell.group(3));
+        cells++;
       }
+      assertThat(cells).isEqualTo(100);
+      assertThat(rendered).isDeepEqualTo(rest);
+      assertThat(dom).contains("data-ready=\"true\"").contains("id=\"dlq\">0<");
+      // The version's panel says it is the model serving now.
+      assertThat(dom).contains("data-role=\"active\"");
     }
   }
 
@@ -136,6 +131,10 @@ class AccuracyPageBrowserTest {
         .as("Chromium exit status; log:\n%s", Files.readString(err))
         .isZero();
     return Files.readString(out, StandardCharsets.UTF_8);
+  }
+
+  static boolean chromiumInstalled() {
+    return chromium().isPresent();
   }
 
   /** {@code CHROMIUM} if set, else the first of the usual names on the PATH. */

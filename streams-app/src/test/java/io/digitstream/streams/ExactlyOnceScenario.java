@@ -5,11 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.digitstream.record.Codec;
 import io.digitstream.record.Prediction;
 import io.digitstream.streams.deadletter.DeadLetters;
+import io.digitstream.testkit.TestClients;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -30,31 +30,13 @@ final class ExactlyOnceScenario {
 
   private ExactlyOnceScenario() {}
 
-  /** Settings for one run against {@code bootstrap}, with topic names of its own. */
-  static Map<String, String> settings(String bootstrap, String name, Path stateDir) {
-    Map<String, String> s = new HashMap<>();
-    s.put("bootstrap.servers", bootstrap);
-    s.put("application.id", name);
-    s.put("state.dir", stateDir.toString());
-    s.put(StreamsSettings.MODEL, Fixtures.modelDirectory().toString());
-    s.put("digitstream.topic.images", name + ".images");
-    s.put("digitstream.topic.predictions", name + ".predictions");
-    s.put("digitstream.topic.dlq", name + ".dlq");
-    s.put("digitstream.topic.labels", name + ".labels");
-    s.put("digitstream.topic.accuracy", name + ".accuracy");
-    s.put("digitstream.topic.models", name + ".models");
-    s.put(StreamsSettings.SHADOW_TOPIC, name + ".shadow");
-    // Several applications run in one test JVM: each REST server on a free port.
-    s.put("digitstream.http.port", "0");
-    return s;
-  }
-
   static void scoresEveryImageExactlyOnce(String bootstrap, Path stateDir, int images)
       throws InterruptedException {
     String name = "eos-" + UUID.randomUUID().toString().substring(0, 8);
     StreamsSettings settings =
-        StreamsSettings.load(null, Map.of(), settings(bootstrap, name, stateDir));
+        StreamsSettings.load(null, Map.of(), Fixtures.settings(bootstrap, name, stateDir));
     String imagesTopic = settings.topics().names().images();
+    TestClients clients = TestClients.of(bootstrap);
 
     List<ProducerRecord<String, byte[]>> bad =
         List.of(
@@ -63,7 +45,7 @@ final class ExactlyOnceScenario {
             new ProducerRecord<>(
                 imagesTopic, "someone-else", Fixtures.json(Fixtures.image("x", 1))));
     List<ProducerRecord<String, byte[]>> records =
-        new ArrayList<>(KafkaTestClients.images(imagesTopic, "img-", images));
+        new ArrayList<>(Fixtures.imageRecords(imagesTopic, "img-", images));
     for (int i = 0; i < bad.size(); i++) {
       records.add((i + 1) * images / (bad.size() + 1), bad.get(i));
     }
@@ -71,18 +53,16 @@ final class ExactlyOnceScenario {
     try (ScoringService service = new ScoringService(settings)) {
       service.start();
       assertThat(service.awaitRunning(Duration.ofSeconds(60))).as("running").isTrue();
-      KafkaTestClients.send(bootstrap, records);
+      clients.send(records);
 
       List<ConsumerRecord<String, byte[]>> predictions =
-          KafkaTestClients.readCommitted(
-              bootstrap,
+          clients.readCommitted(
               settings.topics().names().predictions(),
               images,
               Duration.ofSeconds(90),
               Duration.ofSeconds(2));
       List<ConsumerRecord<String, byte[]>> letters =
-          KafkaTestClients.readCommitted(
-              bootstrap,
+          clients.readCommitted(
               settings.topics().names().deadLetters(),
               bad.size(),
               Duration.ofSeconds(30),
@@ -113,8 +93,7 @@ final class ExactlyOnceScenario {
 
       // Caching turns most put-then-delete pairs into one tombstone per slot and commit.
       List<ConsumerRecord<String, byte[]>> changelog =
-          KafkaTestClients.readCommitted(
-              bootstrap,
+          clients.readCommitted(
               name + "-pending-images-changelog",
               Integer.MAX_VALUE,
               Duration.ofSeconds(2),

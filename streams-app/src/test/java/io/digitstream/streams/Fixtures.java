@@ -10,6 +10,12 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
  * Test data shared by the streams-app tests: a small model bundle (trained on 3,000 images, about
@@ -81,5 +87,40 @@ public final class Fixtures {
   /** The JSON bytes a producer would send for the image. */
   public static byte[] json(DigitImage image) {
     return Codec.images().encode(image);
+  }
+
+  /** {@code count} sample images as JSON records for {@code topic}, keyed by their ids. */
+  public static List<ProducerRecord<String, byte[]>> imageRecords(
+      String topic, String idPrefix, int count) {
+    List<ProducerRecord<String, byte[]>> records = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      DigitImage image = image(idPrefix + i, i);
+      records.add(new ProducerRecord<>(topic, image.id(), json(image)));
+    }
+    return records;
+  }
+
+  /** Settings for one run against {@code bootstrap}, with topic names of its own. */
+  public static Map<String, String> settings(String bootstrap, String name, Path stateDir) {
+    Map<String, String> s = new HashMap<>();
+    s.put("bootstrap.servers", bootstrap);
+    s.put("application.id", name);
+    s.put("state.dir", stateDir.toString());
+    s.put(StreamsSettings.MODEL, modelDirectory().toString());
+    s.put("digitstream.topic.images", name + ".images");
+    s.put("digitstream.topic.predictions", name + ".predictions");
+    s.put("digitstream.topic.dlq", name + ".dlq");
+    s.put("digitstream.topic.labels", name + ".labels");
+    s.put("digitstream.topic.accuracy", name + ".accuracy");
+    s.put("digitstream.topic.models", name + ".models");
+    s.put(StreamsSettings.SHADOW_TOPIC, name + ".shadow");
+    // Several applications run in one test JVM: each REST server on a free port.
+    s.put("digitstream.http.port", "0");
+    return s;
+  }
+
+  /** {@code prefix} and a random suffix: a name no other test run uses. */
+  public static String uniqueName(String prefix) {
+    return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
   }
 }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.digitstream.accuracy.ConfusionMatrix;
-import io.digitstream.broker.EmbeddedKafkaBroker;
 import io.digitstream.image.MnistDataset;
 import io.digitstream.model.DigitClassifier;
 import io.digitstream.model.ModelBundle;
@@ -14,6 +13,7 @@ import io.digitstream.record.Prediction;
 import io.digitstream.streams.accuracy.AccuracyQueries;
 import io.digitstream.streams.metrics.AppMetrics.ModelReload;
 import io.digitstream.streams.models.ModelStatus;
+import io.digitstream.testkit.EmbeddedKafkaExtension;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -32,10 +32,9 @@ import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -48,25 +47,16 @@ class ModelLifecycleIntegrationTest {
   private static final int SECOND = 1_000;
   private static final int THIRD = 200;
 
-  private EmbeddedKafkaBroker broker;
+  @RegisterExtension static final EmbeddedKafkaExtension kafka = EmbeddedKafkaExtension.create();
+
   @TempDir Path stateDir;
   @TempDir Path bundles;
-
-  @BeforeAll
-  void startBroker() {
-    broker = EmbeddedKafkaBroker.builder().build().start();
-  }
-
-  @AfterAll
-  void closeBroker() {
-    broker.close();
-  }
 
   @Test
   void switchesModelsMidStreamScoringEveryImageOnceAndRefusesACorruptBundle() throws Exception {
     String name = "models-" + UUID.randomUUID().toString().substring(0, 8);
     Map<String, String> config =
-        new HashMap<>(ExactlyOnceScenario.settings(broker.bootstrapServers(), name, stateDir));
+        new HashMap<>(Fixtures.settings(kafka.bootstrapServers(), name, stateDir));
     config.put(StreamsSettings.BATCH_MAX_SIZE, "16");
     StreamsSettings settings = StreamsSettings.load(null, Map.of(), config);
     String images = settings.topics().names().images();
@@ -80,14 +70,12 @@ class ModelLifecycleIntegrationTest {
       assertThat(service.awaitRunning(Duration.ofSeconds(60))).isTrue();
       assertThat(service.model().orElseThrow().active().version()).isEqualTo(a.version());
 
-      KafkaTestClients.send(
-          broker.bootstrapServers(), KafkaTestClients.images(images, "a-", FIRST));
+      kafka.clients().send(Fixtures.imageRecords(images, "a-", FIRST));
       // Some images are scored by A before B is announced, the rest may still be pending.
       awaitCommitted(predictions, 1);
       announce(models, b, b.directory().toString());
       awaitModel(service, s -> b.version().equals(s.active().version()));
-      KafkaTestClients.send(
-          broker.bootstrapServers(), KafkaTestClients.images(images, "b-", SECOND));
+      kafka.clients().send(Fixtures.imageRecords(images, "b-", SECOND));
 
       List<ConsumerRecord<String, byte[]>> scored = read(predictions, FIRST + SECOND);
       assertThat(scored).hasSize(FIRST + SECOND);
@@ -123,8 +111,7 @@ class ModelLifecycleIntegrationTest {
       announce(models, a, corrupt.toString());
       awaitModel(service, s -> "refused".equals(lastOutcome(s)));
       assertThat(service.metrics().modelReloads(ModelReload.INVALID)).isEqualTo(1);
-      KafkaTestClients.send(
-          broker.bootstrapServers(), KafkaTestClients.images(images, "c-", THIRD));
+      kafka.clients().send(Fixtures.imageRecords(images, "c-", THIRD));
       List<ConsumerRecord<String, byte[]>> after = read(predictions, FIRST + SECOND + THIRD);
       assertThat(after).hasSize(FIRST + SECOND + THIRD);
       assertThat(after.stream().filter(r -> r.key().startsWith("c-")))
@@ -162,7 +149,7 @@ class ModelLifecycleIntegrationTest {
   void shadowModeScoresTheSameImagesWithBothModelsAndKeepsAMatrixForEach() throws Exception {
     String name = "shadow-" + UUID.randomUUID().toString().substring(0, 8);
     Map<String, String> config =
-        new HashMap<>(ExactlyOnceScenario.settings(broker.bootstrapServers(), name, stateDir));
+        new HashMap<>(Fixtures.settings(kafka.bootstrapServers(), name, stateDir));
     config.put(StreamsSettings.SHADOW_TOPIC, name + ".shadow");
     StreamsSettings settings = StreamsSettings.load(null, Map.of(), config);
     String models = settings.topics().names().models();
@@ -177,14 +164,7 @@ class ModelLifecycleIntegrationTest {
       announce(models, ModelAnnouncement.SHADOW, b, b.directory().toString());
       awaitModel(service, s -> b.version().equals(s.shadowVersion()));
 
-      KafkaTestClients.send(
-          broker.bootstrapServers(),
-          AccuracyFixtures.imagesAndLabels(
-              settings.topics().names().images(),
-              settings.topics().names().labels(),
-              "s-",
-              digits,
-              images));
+      kafka.clients().send(AccuracyFixtures.imagesAndLabels(settings, "s-", digits, images));
 
       // The active model's predictions only on the predictions topic, the shadow's on its own.
       List<ConsumerRecord<String, byte[]>> active =
@@ -237,12 +217,11 @@ class ModelLifecycleIntegrationTest {
       // Retired: the shadow scores nothing more.
       send(models, ModelAnnouncement.SHADOW, ModelAnnouncement.retireShadow(b.version(), 1L));
       awaitModel(service, s -> s.shadow() == null && "retired".equals(lastOutcome(s)));
-      KafkaTestClients.send(
-          broker.bootstrapServers(),
-          KafkaTestClients.images(settings.topics().names().images(), "after-", 100));
+      kafka
+          .clients()
+          .send(Fixtures.imageRecords(settings.topics().names().images(), "after-", 100));
       assertThat(read(settings.topics().names().predictions(), images + 100)).hasSize(images + 100);
-      assertThat(KafkaTestClients.countCommitted(broker.bootstrapServers(), settings.shadowTopic()))
-          .isEqualTo(images);
+      assertThat(kafka.clients().countCommitted(settings.shadowTopic())).isEqualTo(images);
     }
   }
 
@@ -271,16 +250,16 @@ class ModelLifecycleIntegrationTest {
   }
 
   private void send(String topic, String role, ModelAnnouncement announcement) {
-    KafkaTestClients.send(
-        broker.bootstrapServers(),
-        List.of(
-            new ProducerRecord<>(topic, role, Codec.modelAnnouncements().encode(announcement))));
+    kafka
+        .clients()
+        .send(
+            List.of(
+                new ProducerRecord<>(
+                    topic, role, Codec.modelAnnouncements().encode(announcement))));
   }
 
   private void send(String topic, byte[] value) {
-    KafkaTestClients.send(
-        broker.bootstrapServers(),
-        List.of(new ProducerRecord<>(topic, ModelAnnouncement.ACTIVE, value)));
+    kafka.clients().send(List.of(new ProducerRecord<>(topic, ModelAnnouncement.ACTIVE, value)));
   }
 
   private static Path truncatedCopy(ModelBundle bundle, Path target) throws IOException {
@@ -300,25 +279,23 @@ class ModelLifecycleIntegrationTest {
     return status.lastAnnouncement() == null ? null : status.lastAnnouncement().outcome();
   }
 
-  private static void awaitModel(ScoringService service, Predicate<ModelStatus> condition)
-      throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (!condition.test(service.model().orElseThrow())) {
-      assertThat(System.nanoTime()).as("model status " + service.model()).isLessThan(deadline);
-      Thread.sleep(50);
-    }
+  private static void awaitModel(ScoringService service, Predicate<ModelStatus> condition) {
+    await("model status")
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(50))
+        .until(() -> service.model().orElseThrow(), condition);
   }
 
   private void awaitCommitted(String topic, int atLeast) {
     List<ConsumerRecord<String, byte[]>> seen =
-        KafkaTestClients.readCommitted(
-            broker.bootstrapServers(), topic, atLeast, Duration.ofSeconds(60), Duration.ZERO);
+        kafka.clients().readCommitted(topic, atLeast, Duration.ofSeconds(60), Duration.ZERO);
     assertThat(seen.size()).isGreaterThanOrEqualTo(atLeast);
   }
 
   private List<ConsumerRecord<String, byte[]>> read(String topic, int expected) {
-    return KafkaTestClients.readCommitted(
-        broker.bootstrapServers(), topic, expected, Duration.ofSeconds(90), Duration.ofSeconds(2));
+    return kafka
+        .clients()
+        .readCommitted(topic, expected, Duration.ofSeconds(90), Duration.ofSeconds(2));
   }
 
   private static HttpResponse<String> get(URI uri) throws IOException, InterruptedException {

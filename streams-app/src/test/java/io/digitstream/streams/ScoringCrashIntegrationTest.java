@@ -2,30 +2,21 @@ package io.digitstream.streams;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.digitstream.broker.EmbeddedKafkaBroker;
+import io.digitstream.testkit.EmbeddedKafkaExtension;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.TopicPartitionInfo;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,24 +31,11 @@ class ScoringCrashIntegrationTest {
   private static final int IMAGES = 6_000;
   private static final Logger log = LoggerFactory.getLogger(ScoringCrashIntegrationTest.class);
 
-  private EmbeddedKafkaBroker broker;
+  @RegisterExtension
+  static final EmbeddedKafkaExtension kafka =
+      EmbeddedKafkaExtension.create().withQuickTransactionAbort();
+
   @TempDir Path dir;
-
-  @BeforeAll
-  void startBroker() {
-    broker =
-        EmbeddedKafkaBroker.builder()
-            // Abort the crashed instance's open transaction soon after it times out.
-            .brokerProperties(
-                Map.of("transaction.abort.timed.out.transaction.cleanup.interval.ms", "1000"))
-            .build()
-            .start();
-  }
-
-  @AfterAll
-  void closeBroker() {
-    broker.close();
-  }
 
   @Test
   void losesAndDuplicatesNothingWhenKilledInTheMiddleOfAStream() throws Exception {
@@ -67,14 +45,15 @@ class ScoringCrashIntegrationTest {
 
     Process first = launch(args, dir.resolve("first.log"));
     try {
-      awaitTopic(name + ".images", first, dir.resolve("first.log"));
-      KafkaTestClients.send(
-          broker.bootstrapServers(), KafkaTestClients.images(name + ".images", "img-", IMAGES));
+      kafka
+          .clients()
+          .awaitServing(name + ".images", Duration.ofSeconds(60), first, dir.resolve("first.log"));
+      kafka.clients().send(Fixtures.imageRecords(name + ".images", "img-", IMAGES));
       read(predictions, IMAGES / 5, Duration.ZERO);
     } finally {
       first.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
     }
-    int committedAtCrash = KafkaTestClients.countCommitted(broker.bootstrapServers(), predictions);
+    int committedAtCrash = kafka.clients().countCommitted(predictions);
     log.info(
         "Killed the application with {} of {} predictions committed", committedAtCrash, IMAGES);
     assertThat(committedAtCrash).as("predictions committed when killed").isLessThan(IMAGES);
@@ -96,7 +75,7 @@ class ScoringCrashIntegrationTest {
 
   private List<String> arguments(String name) {
     List<String> args = new ArrayList<>();
-    args.add("--bootstrap-servers=" + broker.bootstrapServers());
+    args.add("--bootstrap-servers=" + kafka.bootstrapServers());
     args.add("--model=" + Fixtures.modelDirectory());
     args.add("--threads=2");
     for (Map.Entry<String, String> e :
@@ -137,48 +116,7 @@ class ScoringCrashIntegrationTest {
     return builder.start();
   }
 
-  private void awaitTopic(String topic, Process process, Path log) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    try (var admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
-      while (!serving(admin, topic)) {
-        assertThat(process.isAlive()).as("application running; log:\n%s", read(log)).isTrue();
-        assertThat(System.nanoTime()).as("topic %s created in time", topic).isLessThan(deadline);
-        Thread.sleep(100);
-      }
-    }
-  }
-
-  /**
-   * The topic exists and every partition's leader answers ListOffsets: sending earlier can lose the
-   * first batch (KAFKA-15591), and the application may still be creating its other topics.
-   */
-  private static boolean serving(Admin admin, String topic) throws Exception {
-    if (!admin.listTopics().names().get().contains(topic)) {
-      return false;
-    }
-    TopicDescription description =
-        admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
-    Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-    for (TopicPartitionInfo p : description.partitions()) {
-      if (p.leader() == null || p.leader().isEmpty()) {
-        return false;
-      }
-      latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest());
-    }
-    try {
-      admin.listOffsets(latest).all().get();
-      return true;
-    } catch (ExecutionException e) {
-      return false;
-    }
-  }
-
   private List<ConsumerRecord<String, byte[]>> read(String topic, int expected, Duration quiet) {
-    return KafkaTestClients.readCommitted(
-        broker.bootstrapServers(), topic, expected, Duration.ofSeconds(120), quiet);
-  }
-
-  private static String read(Path log) throws IOException {
-    return Files.exists(log) ? Files.readString(log) : "(no output)";
+    return kafka.clients().readCommitted(topic, expected, Duration.ofSeconds(120), quiet);
   }
 }

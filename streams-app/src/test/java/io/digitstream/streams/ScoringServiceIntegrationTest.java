@@ -3,9 +3,9 @@ package io.digitstream.streams;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.digitstream.broker.EmbeddedKafkaBroker;
 import io.digitstream.config.ConfigException;
 import io.digitstream.record.Codec;
+import io.digitstream.testkit.EmbeddedKafkaExtension;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -20,38 +20,28 @@ import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The scoring service against a real single-node Kafka broker in this JVM. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ScoringServiceIntegrationTest {
-  private EmbeddedKafkaBroker broker;
+  @RegisterExtension static final EmbeddedKafkaExtension kafka = EmbeddedKafkaExtension.create();
+
   @TempDir Path stateDir;
-
-  @BeforeAll
-  void startBroker() {
-    broker = EmbeddedKafkaBroker.builder().build().start();
-  }
-
-  @AfterAll
-  void closeBroker() {
-    broker.close();
-  }
 
   @Test
   void scoresEveryImageExactlyOnceAsSeenByReadCommittedReaders() throws Exception {
-    ExactlyOnceScenario.scoresEveryImageExactlyOnce(broker.bootstrapServers(), stateDir, 2_000);
+    ExactlyOnceScenario.scoresEveryImageExactlyOnce(kafka.bootstrapServers(), stateDir, 2_000);
   }
 
   @Test
   void scoresImagesStillPendingWhenTheApplicationStoppedAfterItRestarts() throws Exception {
     String name = "restart-" + UUID.randomUUID().toString().substring(0, 8);
     Map<String, String> config =
-        new HashMap<>(ExactlyOnceScenario.settings(broker.bootstrapServers(), name, stateDir));
+        new HashMap<>(Fixtures.settings(kafka.bootstrapServers(), name, stateDir));
     config.put("num.stream.threads", "1");
     config.put(StreamsSettings.TOPICS_PARTITIONS, "1");
     config.put(StreamsSettings.BATCH_MAX_SIZE, "64");
@@ -63,9 +53,7 @@ class ScoringServiceIntegrationTest {
     try (ScoringService service = new ScoringService(first)) {
       service.start();
       assertThat(service.awaitRunning(Duration.ofSeconds(60))).isTrue();
-      KafkaTestClients.send(
-          broker.bootstrapServers(),
-          KafkaTestClients.images(first.topics().names().images(), "img-", 100));
+      kafka.clients().send(Fixtures.imageRecords(first.topics().names().images(), "img-", 100));
       assertThat(read(predictions, 64, Duration.ofSeconds(1))).hasSize(64);
     }
 
@@ -87,13 +75,13 @@ class ScoringServiceIntegrationTest {
   void createsMissingTopicsWithTheConfiguredPartitions() throws Exception {
     String name = "create-" + UUID.randomUUID().toString().substring(0, 8);
     Map<String, String> config =
-        new HashMap<>(ExactlyOnceScenario.settings(broker.bootstrapServers(), name, stateDir));
+        new HashMap<>(Fixtures.settings(kafka.bootstrapServers(), name, stateDir));
     config.put(StreamsSettings.TOPICS_PARTITIONS, "3");
 
     try (ScoringService service =
         new ScoringService(StreamsSettings.load(null, Map.of(), config))) {
       service.start();
-      try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
+      try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
         Map<String, TopicDescription> topics =
             admin
                 .describeTopics(
@@ -118,9 +106,9 @@ class ScoringServiceIntegrationTest {
   void namesEveryMissingTopicWhenCreationIsOff() {
     String name = "absent-" + UUID.randomUUID().toString().substring(0, 8);
     Map<String, String> config =
-        new HashMap<>(ExactlyOnceScenario.settings(broker.bootstrapServers(), name, stateDir));
+        new HashMap<>(Fixtures.settings(kafka.bootstrapServers(), name, stateDir));
     config.put(StreamsSettings.TOPICS_CREATE, "false");
-    broker.createTopics(Map.of(name + ".predictions", 1));
+    kafka.broker().createTopics(Map.of(name + ".predictions", 1));
 
     try (ScoringService service =
         new ScoringService(StreamsSettings.load(null, Map.of(), config))) {
@@ -148,7 +136,6 @@ class ScoringServiceIntegrationTest {
   }
 
   private List<ConsumerRecord<String, byte[]>> read(String topic, int expected, Duration quiet) {
-    return KafkaTestClients.readCommitted(
-        broker.bootstrapServers(), topic, expected, Duration.ofSeconds(90), quiet);
+    return kafka.clients().readCommitted(topic, expected, Duration.ofSeconds(90), quiet);
   }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.digitstream.image.MnistPreprocessor;
 import io.digitstream.record.Json;
+import io.digitstream.testkit.CliRun;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Graphics2D;
@@ -78,7 +79,7 @@ class MixedFilesTest {
 
   @Test
   void predictAnswersEveryFileOfAMixedDirectoryAndExitsOne() {
-    CliRun run = CliRun.of("predict", "--model", MODEL, mixed.toString());
+    CliRun run = Trainer.run("predict", "--model", MODEL, mixed.toString());
 
     assertThat(run.exitCode()).as(run.err()).isEqualTo(1);
     assertThat(run.out())
@@ -101,7 +102,7 @@ class MixedFilesTest {
 
   @Test
   void predictJsonGivesEachFilesDigitProbabilityAndTopThreeOrItsError() throws Exception {
-    CliRun run = CliRun.of("predict", "--json", "--model", MODEL, mixed.toString());
+    CliRun run = Trainer.run("predict", "--json", "--model", MODEL, mixed.toString());
 
     assertThat(run.exitCode()).isEqualTo(1);
     JsonNode doc = Json.MAPPER.readTree(run.out());
@@ -148,7 +149,7 @@ class MixedFilesTest {
         };
 
     CliRun text =
-        CliRun.with(
+        Trainer.with(
             brokenOnTwo,
             "predict",
             "--model",
@@ -157,10 +158,10 @@ class MixedFilesTest {
             f("b-two.png"),
             f("c-text.png"));
     CliRun json =
-        CliRun.with(
+        Trainer.with(
             brokenOnTwo, "predict", "--json", "--model", MODEL, f("b-two.png"), f("a-seven.jpg"));
     CliRun verbose =
-        CliRun.with(brokenOnTwo, "predict", "--verbose", "--model", MODEL, f("b-two.png"));
+        Trainer.with(brokenOnTwo, "predict", "--verbose", "--model", MODEL, f("b-two.png"));
 
     assertThat(text.exitCode()).isEqualTo(1);
     assertThat(text.out()).contains(f("a-seven.jpg") + ": 7 (");
@@ -185,7 +186,7 @@ class MixedFilesTest {
     Path empty = Files.createDirectories(tmp.resolve("nothing-here"));
 
     CliRun run =
-        CliRun.of(
+        Trainer.run(
             "predict",
             "--model",
             MODEL,
@@ -205,7 +206,7 @@ class MixedFilesTest {
     Path out = tmp.resolve("explained");
 
     CliRun run =
-        CliRun.of(
+        Trainer.run(
             "explain",
             "--model",
             MODEL,

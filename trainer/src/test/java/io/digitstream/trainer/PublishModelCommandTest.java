@@ -2,46 +2,34 @@ package io.digitstream.trainer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.digitstream.broker.EmbeddedKafkaBroker;
 import io.digitstream.model.ModelBundle;
 import io.digitstream.record.Codec;
 import io.digitstream.record.ModelAnnouncement;
+import io.digitstream.testkit.CliRun;
+import io.digitstream.testkit.EmbeddedKafkaExtension;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.config.ConfigResource;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code publish-model} against a real broker in this JVM. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class PublishModelCommandTest {
   private static final Path BUNDLE = Path.of("../streams-app/src/test/resources/model-b");
-  private EmbeddedKafkaBroker broker;
+
+  @RegisterExtension static final EmbeddedKafkaExtension kafka = EmbeddedKafkaExtension.create();
+
   @TempDir Path dir;
-
-  @BeforeAll
-  void startBroker() {
-    broker = EmbeddedKafkaBroker.builder().build().start();
-  }
-
-  @AfterAll
-  void closeBroker() {
-    broker.close();
-  }
 
   @Test
   void announcesTheBundlesVersionAbsoluteLocationAndChecksumOnACompactedTopic() throws Exception {
@@ -49,11 +37,11 @@ class PublishModelCommandTest {
     ModelBundle bundle = ModelBundle.open(BUNDLE);
 
     CliRun run =
-        CliRun.of(
+        Trainer.run(
             "publish-model",
             BUNDLE.toString(),
             "--bootstrap-servers",
-            broker.bootstrapServers(),
+            kafka.bootstrapServers(),
             "--topic",
             topic);
 
@@ -67,7 +55,7 @@ class PublishModelCommandTest {
     assertThat(announced.sha256()).isEqualTo(bundle.metadata().networkSha256());
     assertThat(Path.of(announced.location())).isAbsolute();
     assertThat(Path.of(announced.location())).isEqualTo(BUNDLE.toAbsolutePath().normalize());
-    try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
+    try (Admin admin = kafka.clients().admin()) {
       ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
       Config config = admin.describeConfigs(List.of(resource)).all().get().get(resource);
       assertThat(config.get("cleanup.policy").value()).isEqualTo("compact");
@@ -80,23 +68,23 @@ class PublishModelCommandTest {
     ModelBundle bundle = ModelBundle.open(BUNDLE);
 
     CliRun shadow =
-        CliRun.of(
+        Trainer.run(
             "publish-model",
             BUNDLE.toString(),
             "--role",
             "shadow",
             "--bootstrap-servers",
-            broker.bootstrapServers(),
+            kafka.bootstrapServers(),
             "--topic",
             topic);
     assertThat(shadow.exitCode()).as(shadow.err()).isZero();
     CliRun retire =
-        CliRun.of(
+        Trainer.run(
             "publish-model",
             "--retire-shadow",
             bundle.version(),
             "--bootstrap-servers",
-            broker.bootstrapServers(),
+            kafka.bootstrapServers(),
             "--topic",
             topic);
     assertThat(retire.exitCode()).as(retire.err()).isZero();
@@ -113,7 +101,7 @@ class PublishModelCommandTest {
 
   @Test
   void refusesAnUnknownRoleBeforeTouchingKafka() {
-    CliRun run = CliRun.of("publish-model", BUNDLE.toString(), "--role", "canary");
+    CliRun run = Trainer.run("publish-model", BUNDLE.toString(), "--role", "canary");
     assertThat(run.exitCode()).isEqualTo(2);
     assertThat(run.err()).contains("--role must be active or shadow, got 'canary'");
   }
@@ -121,11 +109,11 @@ class PublishModelCommandTest {
   @Test
   void namesABadKafkaSettingInOneLine() {
     CliRun run =
-        CliRun.of(
+        Trainer.run(
             "publish-model",
             BUNDLE.toString(),
             "--bootstrap-servers",
-            broker.bootstrapServers(),
+            kafka.bootstrapServers(),
             "-X",
             "linger.ms=soon");
     assertThat(run.exitCode()).isEqualTo(2);
@@ -139,32 +127,14 @@ class PublishModelCommandTest {
     Files.writeString(corrupt.resolve("network.zip"), "truncated");
 
     CliRun run =
-        CliRun.of(
-            "publish-model", corrupt.toString(), "--bootstrap-servers", broker.bootstrapServers());
+        Trainer.run(
+            "publish-model", corrupt.toString(), "--bootstrap-servers", kafka.bootstrapServers());
 
     assertThat(run.exitCode()).isEqualTo(2);
     assertThat(run.err()).contains("is corrupt or was replaced");
   }
 
   private List<ConsumerRecord<String, byte[]>> read(String topic, int expected) {
-    List<ConsumerRecord<String, byte[]>> out = new ArrayList<>();
-    try (KafkaConsumer<String, byte[]> consumer =
-        new KafkaConsumer<>(
-            Map.of(
-                "bootstrap.servers",
-                broker.bootstrapServers(),
-                "group.id",
-                "reader-" + UUID.randomUUID(),
-                "auto.offset.reset",
-                "earliest"),
-            new StringDeserializer(),
-            new ByteArrayDeserializer())) {
-      consumer.subscribe(List.of(topic));
-      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-      while (out.size() < expected && System.nanoTime() < deadline) {
-        consumer.poll(Duration.ofMillis(200)).forEach(out::add);
-      }
-    }
-    return out;
+    return kafka.clients().readCommitted(topic, expected, Duration.ofSeconds(30), Duration.ZERO);
   }
 }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.digitstream.model.Architecture;
 import io.digitstream.model.ModelBundle;
 import io.digitstream.record.Json;
+import io.digitstream.testkit.CliRun;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
@@ -31,7 +32,7 @@ class TrainerCommandsTest {
   static void trainOnTheSmallSubset() {
     model = dir.resolve("small-model");
     training =
-        CliRun.of(
+        Trainer.run(
             "train",
             "--arch",
             "compact-bn",
@@ -69,7 +70,7 @@ class TrainerCommandsTest {
   void theSameSeedTrainsTheSameModel() {
     Path again = dir.resolve("again");
     CliRun second =
-        CliRun.of(
+        Trainer.run(
             "train",
             "--arch",
             "compact-bn",
@@ -95,7 +96,7 @@ class TrainerCommandsTest {
   void evaluateMatrixSumsToTheSampleCountAndMatchesItsAccuracy() throws Exception {
     Path png = dir.resolve("heat.png");
     CliRun run =
-        CliRun.of(
+        Trainer.run(
             "evaluate",
             "--model",
             model.toString(),
@@ -125,7 +126,7 @@ class TrainerCommandsTest {
   @Test
   void evaluateSaysWhichFileIsMissing() {
     CliRun run =
-        CliRun.of(
+        Trainer.run(
             "evaluate", "--model", model.toString(), "--data", dir.resolve("nowhere").toString());
     assertThat(run.exitCode()).isEqualTo(2);
     assertThat(run.err()).contains("t10k-images-idx3-ubyte", "fetch-mnist");
@@ -142,7 +143,7 @@ class TrainerCommandsTest {
     args[1] = "--model";
     args[2] = "../models/default";
     System.arraycopy(files, 0, args, 3, files.length);
-    CliRun run = CliRun.of(args);
+    CliRun run = Trainer.run(args);
     assertThat(run.exitCode()).isEqualTo(1);
     assertThat(run.err()).contains("not-an-image.png: not an image");
     for (String f : files) {
@@ -159,7 +160,7 @@ class TrainerCommandsTest {
   void explainDrawsInputFiltersAndEveryFeatureMap() throws Exception {
     Path out = dir.resolve("explain");
     CliRun run =
-        CliRun.of(
+        Trainer.run(
             "explain",
             "--model",
             model.toString(),
@@ -197,7 +198,7 @@ class TrainerCommandsTest {
       assertThat(net.output(org.nd4j.linalg.factory.Nd4j.zeros(2, 1, 28, 28)).shape())
           .containsExactly(2, 10);
     }
-    CliRun run = CliRun.of("train", "--arch", "resnet", "--data", SMALL.toString());
+    CliRun run = Trainer.run("train", "--arch", "resnet", "--data", SMALL.toString());
     assertThat(run.exitCode()).isEqualTo(2);
     assertThat(run.err()).contains("unknown architecture 'resnet'", "lenet-bn");
   }

@@ -3,7 +3,6 @@ package io.digitstream.streams.reliability;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.digitstream.broker.EmbeddedKafkaBroker;
 import io.digitstream.record.Codec;
 import io.digitstream.record.DigitImage;
 import io.digitstream.record.InvalidRecordException;
@@ -12,6 +11,7 @@ import io.digitstream.streams.ScoringService;
 import io.digitstream.streams.StreamsSettings;
 import io.digitstream.streams.deadletter.DeadLetters;
 import io.digitstream.streams.metrics.AppMetrics.LabelOutcome;
+import io.digitstream.testkit.EmbeddedKafkaExtension;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,10 +34,9 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.KafkaStreams;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -57,18 +56,9 @@ class BadInputCorpusIntegrationTest {
 
   private static final int VALID_IMAGES = 150;
 
-  private EmbeddedKafkaBroker broker;
+  @RegisterExtension static final EmbeddedKafkaExtension kafka = EmbeddedKafkaExtension.create();
+
   @TempDir Path stateDir;
-
-  @BeforeAll
-  void startBroker() {
-    broker = EmbeddedKafkaBroker.builder().build().start();
-  }
-
-  @AfterAll
-  void closeBroker() {
-    broker.close();
-  }
 
   /** One kind of bad record and the words its dead letter's reason must contain. */
   record Bad(String kind, String role, String key, byte[] value, String reason) {}
@@ -76,9 +66,9 @@ class BadInputCorpusIntegrationTest {
   @Test
   void deadLettersEveryMalformedRecordWithItsReasonAndScoresEveryValidImageExactlyOnce()
       throws Exception {
-    String name = ReliabilityClients.uniqueName("corpus");
+    String name = Fixtures.uniqueName("corpus");
     Map<String, String> config =
-        new HashMap<>(ReliabilityClients.settings(broker.bootstrapServers(), name, stateDir));
+        new HashMap<>(Fixtures.settings(kafka.bootstrapServers(), name, stateDir));
     config.put(StreamsSettings.TOPICS_PARTITIONS, "2");
     StreamsSettings settings = StreamsSettings.load(null, Map.of(), config);
     String imagesTopic = settings.topics().names().images();
@@ -163,24 +153,24 @@ class BadInputCorpusIntegrationTest {
       watcher.scheduleAtFixedRate(
           () -> statesSeen.add(service.state()), 0, 20, TimeUnit.MILLISECONDS);
 
-      ReliabilityClients.send(broker.bootstrapServers(), Map.of(), records);
+      kafka.clients().send(records);
 
       List<ConsumerRecord<String, byte[]>> letters =
-          ReliabilityClients.readCommitted(
-              broker.bootstrapServers(),
-              Map.of(),
-              settings.topics().names().deadLetters(),
-              corpus.size(),
-              Duration.ofSeconds(90),
-              Duration.ofSeconds(1));
+          kafka
+              .clients()
+              .readCommitted(
+                  settings.topics().names().deadLetters(),
+                  corpus.size(),
+                  Duration.ofSeconds(90),
+                  Duration.ofSeconds(1));
       List<ConsumerRecord<String, byte[]>> predictions =
-          ReliabilityClients.readCommitted(
-              broker.bootstrapServers(),
-              Map.of(),
-              settings.topics().names().predictions(),
-              validImageRecords,
-              Duration.ofSeconds(90),
-              Duration.ofSeconds(2));
+          kafka
+              .clients()
+              .readCommitted(
+                  settings.topics().names().predictions(),
+                  validImageRecords,
+                  Duration.ofSeconds(90),
+                  Duration.ofSeconds(2));
       String version = Fixtures.bundle().version();
       await()
           .atMost(Duration.ofSeconds(60))

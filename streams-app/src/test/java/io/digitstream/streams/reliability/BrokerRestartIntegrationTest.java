@@ -8,6 +8,7 @@ import io.digitstream.record.DigitImage;
 import io.digitstream.streams.Fixtures;
 import io.digitstream.streams.ScoringService;
 import io.digitstream.streams.StreamsSettings;
+import io.digitstream.testkit.EmbeddedKafkaExtension;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -19,13 +20,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,23 +38,16 @@ class BrokerRestartIntegrationTest {
   private static final int IMAGES = 2_000;
   private static final Duration OUTAGE = Duration.ofSeconds(3);
 
-  @TempDir Path stateDir;
-  private EmbeddedKafkaBroker broker;
+  @RegisterExtension static final EmbeddedKafkaExtension kafka = EmbeddedKafkaExtension.create();
 
-  @AfterEach
-  void closeBroker() {
-    if (broker != null) {
-      broker.close();
-    }
-  }
+  @TempDir Path stateDir;
 
   @Test
   void producerAndScoringServiceResumeAfterABrokerRestartAndLoseNothing() throws Exception {
-    broker = EmbeddedKafkaBroker.builder().build().start();
+    EmbeddedKafkaBroker broker = kafka.broker();
     String bootstrap = broker.bootstrapServers();
-    String name = ReliabilityClients.uniqueName("restart");
-    Map<String, String> config =
-        new HashMap<>(ReliabilityClients.settings(bootstrap, name, stateDir));
+    String name = Fixtures.uniqueName("restart");
+    Map<String, String> config = new HashMap<>(Fixtures.settings(bootstrap, name, stateDir));
     config.put(StreamsSettings.TOPICS_PARTITIONS, "2");
     StreamsSettings settings = StreamsSettings.load(null, Map.of(), config);
     String imagesTopic = settings.topics().names().images();
@@ -65,7 +56,9 @@ class BrokerRestartIntegrationTest {
     AtomicInteger acknowledged = new AtomicInteger();
     long started = System.nanoTime();
     try (ScoringService service = new ScoringService(settings);
-        KafkaProducer<String, byte[]> producer = producer(bootstrap)) {
+        // Idempotent, and its delivery timeout (the default 2 min) outlasts the outage: what
+        // DigitPublisher relies on.
+        KafkaProducer<String, byte[]> producer = kafka.clients().producer(Map.of())) {
       service.start();
       assertThat(service.awaitRunning(Duration.ofSeconds(60))).as("running").isTrue();
 
@@ -97,13 +90,13 @@ class BrokerRestartIntegrationTest {
       producer.flush();
 
       List<ConsumerRecord<String, byte[]>> predictions =
-          ReliabilityClients.readCommitted(
-              bootstrap,
-              Map.of(),
-              settings.topics().names().predictions(),
-              IMAGES,
-              Duration.ofSeconds(120),
-              Duration.ofSeconds(2));
+          kafka
+              .clients()
+              .readCommitted(
+                  settings.topics().names().predictions(),
+                  IMAGES,
+                  Duration.ofSeconds(120),
+                  Duration.ofSeconds(2));
       Map<String, Long> perId =
           predictions.stream()
               .collect(Collectors.groupingBy(ConsumerRecord::key, Collectors.counting()));
@@ -126,22 +119,5 @@ class BrokerRestartIntegrationTest {
       assertThat(service.failure()).isEmpty();
       assertThat(service.state()).isEqualTo(KafkaStreams.State.RUNNING);
     }
-  }
-
-  /** What DigitPublisher relies on: idempotence and a delivery timeout longer than the outage. */
-  private static KafkaProducer<String, byte[]> producer(String bootstrap) {
-    Map<String, Object> config =
-        Map.of(
-            ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-            bootstrap,
-            ProducerConfig.ACKS_CONFIG,
-            "all",
-            ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
-            true,
-            ProducerConfig.LINGER_MS_CONFIG,
-            5,
-            ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG,
-            120_000);
-    return new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer());
   }
 }

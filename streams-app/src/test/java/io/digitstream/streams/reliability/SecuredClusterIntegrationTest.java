@@ -2,15 +2,14 @@ package io.digitstream.streams.reliability;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.digitstream.broker.EmbeddedKafkaBroker;
-import io.digitstream.broker.SaslSslListener;
 import io.digitstream.record.DigitImage;
 import io.digitstream.streams.Fixtures;
 import io.digitstream.streams.ScoringService;
 import io.digitstream.streams.StreamsCli;
 import io.digitstream.streams.StreamsSettings;
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import io.digitstream.testkit.CliRun;
+import io.digitstream.testkit.EmbeddedKafkaExtension;
+import io.digitstream.testkit.TestClients;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,14 +22,12 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import picocli.CommandLine;
 
 /**
  * The scoring service against a broker that only lets authenticated clients in over TLS (SASL/PLAIN
@@ -45,38 +42,20 @@ class SecuredClusterIntegrationTest {
   private static final String PASSWORD = "pa55-" + Long.toHexString(System.nanoTime());
   private static final String WRONG_PASSWORD = "wr0ng-" + Long.toHexString(System.nanoTime());
 
+  @RegisterExtension
+  static final EmbeddedKafkaExtension kafka =
+      EmbeddedKafkaExtension.create()
+          .withSaslSsl(Map.of(USER, PASSWORD, "admin", PASSWORD + "-admin"));
+
   @TempDir Path stateDir;
-  private Path keys;
-  private SaslSslListener tls;
-  private EmbeddedKafkaBroker broker;
-
-  @BeforeAll
-  void startSecuredBroker(@TempDir Path keys) {
-    this.keys = keys;
-    tls = SaslSslListener.generate(keys, Map.of(USER, PASSWORD, "admin", PASSWORD + "-admin"));
-    int[] ports = SaslSslListener.freePorts(2);
-    broker =
-        EmbeddedKafkaBroker.builder()
-            .port(ports[0])
-            .controllerPort(ports[1])
-            .brokerProperties(tls.brokerProperties(ports[0], ports[1]))
-            .build()
-            .start();
-  }
-
-  @AfterAll
-  void closeBroker() {
-    if (broker != null) {
-      broker.close();
-    }
-  }
 
   @Test
   void scoresImagesThroughTheSaslSslListenerWithoutEverShowingThePassword() throws Exception {
-    String name = ReliabilityClients.uniqueName("secured");
-    Map<String, Object> client = tls.clientProperties(USER, PASSWORD);
+    String name = Fixtures.uniqueName("secured");
+    Map<String, Object> client = kafka.saslSsl().clientProperties(USER, PASSWORD);
+    TestClients clients = kafka.clients(USER, PASSWORD);
     Map<String, String> config =
-        new HashMap<>(ReliabilityClients.settings(tls.bootstrapServers(), name, stateDir));
+        new HashMap<>(Fixtures.settings(clients.bootstrapServers(), name, stateDir));
     client.forEach((k, v) -> config.put(k, v.toString()));
     config.put(StreamsSettings.TOPICS_PARTITIONS, "2");
     StreamsSettings settings = StreamsSettings.load(null, Map.of(), config);
@@ -97,11 +76,9 @@ class SecuredClusterIntegrationTest {
               new ProducerRecord<>(
                   settings.topics().names().images(), image.id(), Fixtures.json(image)));
         }
-        ReliabilityClients.send(tls.bootstrapServers(), client, records);
+        clients.send(records);
         List<ConsumerRecord<String, byte[]>> predictions =
-            ReliabilityClients.readCommitted(
-                tls.bootstrapServers(),
-                client,
+            clients.readCommitted(
                 settings.topics().names().predictions(),
                 images,
                 Duration.ofSeconds(60),
@@ -120,37 +97,37 @@ class SecuredClusterIntegrationTest {
   }
 
   @Test
-  void refusesToStartWithAWrongPasswordWithAClearMessageAndExitCode() throws Exception {
-    String name = ReliabilityClients.uniqueName("wrong-password");
+  void refusesToStartWithAWrongPasswordWithAClearMessageAndExitCode(@TempDir Path configDir)
+      throws Exception {
+    String name = Fixtures.uniqueName("wrong-password");
     Properties file = new Properties();
-    tls.clientProperties(USER, WRONG_PASSWORD).forEach((k, v) -> file.setProperty(k, v.toString()));
-    ReliabilityClients.settings(tls.bootstrapServers(), name, stateDir).forEach(file::setProperty);
-    Path properties = keys.resolve(name + ".properties");
+    kafka
+        .saslSsl()
+        .clientProperties(USER, WRONG_PASSWORD)
+        .forEach((k, v) -> file.setProperty(k, v.toString()));
+    Fixtures.settings(kafka.saslSsl().bootstrapServers(), name, stateDir)
+        .forEach(file::setProperty);
+    Path properties = configDir.resolve(name + ".properties");
     try (var out = Files.newBufferedWriter(properties)) {
       file.store(out, null);
     }
 
-    StringWriter cliOut = new StringWriter();
-    StringWriter cliErr = new StringWriter();
-    int exitCode;
+    CliRun run;
     String captured;
     long started = System.nanoTime();
     try (CapturedOutput output = new CapturedOutput()) {
-      CommandLine cli = StreamsCli.commandLine();
-      cli.setOut(new PrintWriter(cliOut, true));
-      cli.setErr(new PrintWriter(cliErr, true));
-      exitCode = cli.execute("--config", properties.toString());
+      run = CliRun.of(StreamsCli.commandLine(), "--config", properties.toString());
       captured = output.text();
     }
     long elapsedMs = (System.nanoTime() - started) / 1_000_000;
 
-    log.info("Wrong password: exit code {} after {} ms, {}", exitCode, elapsedMs, cliErr);
-    assertThat(exitCode).as("exit code (a topic setup failure)").isEqualTo(2);
-    assertThat(cliErr.toString())
+    log.info("Wrong password: exit code {} after {} ms, {}", run.exitCode(), elapsedMs, run.err());
+    assertThat(run.exitCode()).as("exit code (a topic setup failure)").isEqualTo(2);
+    assertThat(run.err())
         .as("what the user sees")
         .startsWith("error: ")
         .containsIgnoringCase("authentication failed");
-    assertNoSecretIn(captured + cliOut + cliErr);
+    assertNoSecretIn(captured + run.out() + run.err());
     assertThat(elapsedMs).as("fails fast, not after every timeout").isLessThan(60_000);
   }
 
@@ -160,6 +137,10 @@ class SecuredClusterIntegrationTest {
         .doesNotContain(PASSWORD)
         .doesNotContain(WRONG_PASSWORD)
         .doesNotContain(
-            tls.clientProperties(USER, PASSWORD).get("ssl.truststore.password").toString());
+            kafka
+                .saslSsl()
+                .clientProperties(USER, PASSWORD)
+                .get("ssl.truststore.password")
+                .toString());
   }
 }

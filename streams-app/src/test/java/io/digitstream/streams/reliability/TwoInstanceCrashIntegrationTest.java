@@ -4,35 +4,26 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.digitstream.broker.EmbeddedKafkaBroker;
 import io.digitstream.record.DigitImage;
 import io.digitstream.record.Json;
 import io.digitstream.streams.Fixtures;
 import io.digitstream.streams.StreamsCli;
+import io.digitstream.testkit.EmbeddedKafkaExtension;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.streams.StreamsConfig;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -55,30 +46,16 @@ class TwoInstanceCrashIntegrationTest {
   private static final Logger log = LoggerFactory.getLogger(TwoInstanceCrashIntegrationTest.class);
   private static final int IMAGES = 20_000;
 
-  private EmbeddedKafkaBroker broker;
+  @RegisterExtension
+  static final EmbeddedKafkaExtension kafka =
+      EmbeddedKafkaExtension.create().withQuickTransactionAbort();
+
   @TempDir Path dir;
-
-  @BeforeAll
-  void startBroker() {
-    broker =
-        EmbeddedKafkaBroker.builder()
-            // Abort the killed instance's open transaction soon after it times out.
-            .brokerProperties(
-                Map.of("transaction.abort.timed.out.transaction.cleanup.interval.ms", "1000"))
-            .build()
-            .start();
-  }
-
-  @AfterAll
-  void closeBroker() {
-    broker.close();
-  }
 
   @ParameterizedTest(name = "{0}")
   @ValueSource(strings = {StreamsConfig.EXACTLY_ONCE_V2, StreamsConfig.AT_LEAST_ONCE})
   void killingOneOfTwoInstancesMidStreamLosesNoImage(String guarantee) throws Exception {
-    String name = ReliabilityClients.uniqueName("two-" + guarantee.replace('_', '-'));
-    String bootstrap = broker.bootstrapServers();
+    String name = Fixtures.uniqueName("two-" + guarantee.replace('_', '-'));
     long started = System.nanoTime();
 
     Process a = launch(name, guarantee, "a", "a-1.log");
@@ -86,7 +63,9 @@ class TwoInstanceCrashIntegrationTest {
     Process aAgain = null;
     int committedAtKill;
     try {
-      awaitTopic(name + ".images", a, dir.resolve("a-1.log"));
+      kafka
+          .clients()
+          .awaitServing(name + ".images", Duration.ofSeconds(60), a, dir.resolve("a-1.log"));
       List<ProducerRecord<String, byte[]>> records = new ArrayList<>();
       for (int i = 0; i < IMAGES; i++) {
         DigitImage image = Fixtures.image("img-" + i, i);
@@ -98,35 +77,25 @@ class TwoInstanceCrashIntegrationTest {
                 image.id(),
                 ("{\"id\":\"" + image.id() + "\",\"label\":" + digit + "}").getBytes()));
       }
-      ReliabilityClients.send(bootstrap, Map.of(), records);
-      ReliabilityClients.readCommitted(
-          bootstrap,
-          Map.of(),
-          name + ".predictions",
-          IMAGES / 5,
-          Duration.ofSeconds(180),
-          Duration.ZERO);
+      kafka.clients().send(records);
+      kafka
+          .clients()
+          .readCommitted(name + ".predictions", IMAGES / 5, Duration.ofSeconds(180), Duration.ZERO);
       a.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
       committedAtKill =
-          ReliabilityClients.readCommitted(
-                  bootstrap,
-                  Map.of(),
-                  name + ".predictions",
-                  Integer.MAX_VALUE,
-                  Duration.ofSeconds(2),
-                  Duration.ZERO)
+          kafka
+              .clients()
+              .readCommitted(
+                  name + ".predictions", Integer.MAX_VALUE, Duration.ofSeconds(2), Duration.ZERO)
               .size();
       log.info("{}: killed instance a with {} predictions committed", guarantee, committedAtKill);
       aAgain = launch(name, guarantee, "a", "a-2.log");
 
       List<ConsumerRecord<String, byte[]>> predictions =
-          ReliabilityClients.readCommitted(
-              bootstrap,
-              Map.of(),
-              name + ".predictions",
-              IMAGES,
-              Duration.ofSeconds(300),
-              Duration.ofSeconds(5));
+          kafka
+              .clients()
+              .readCommitted(
+                  name + ".predictions", IMAGES, Duration.ofSeconds(300), Duration.ofSeconds(5));
       Map<String, Long> perId =
           predictions.stream()
               .collect(Collectors.groupingBy(ConsumerRecord::key, Collectors.counting()));
@@ -188,13 +157,10 @@ class TwoInstanceCrashIntegrationTest {
 
   private long cumulativeCount(String name, String key) throws IOException {
     List<ConsumerRecord<String, byte[]>> records =
-        ReliabilityClients.readCommitted(
-            broker.bootstrapServers(),
-            Map.of(),
-            name + ".accuracy",
-            Integer.MAX_VALUE,
-            Duration.ofSeconds(2),
-            Duration.ZERO);
+        kafka
+            .clients()
+            .readCommitted(
+                name + ".accuracy", Integer.MAX_VALUE, Duration.ofSeconds(2), Duration.ZERO);
     long count = 0;
     for (ConsumerRecord<String, byte[]> r : records) {
       if (key.equals(r.key()) && r.value() != null) {
@@ -215,7 +181,7 @@ class TwoInstanceCrashIntegrationTest {
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
     command.add(StreamsCli.class.getName());
-    command.add("--bootstrap-servers=" + broker.bootstrapServers());
+    command.add("--bootstrap-servers=" + kafka.bootstrapServers());
     command.add("--model=" + Fixtures.modelDirectory());
     command.add("--threads=2");
     Map<String, String> settings =
@@ -244,49 +210,5 @@ class TwoInstanceCrashIntegrationTest {
     builder.redirectOutput(dir.resolve(logName).toFile());
     builder.environment().put("OMP_NUM_THREADS", "1");
     return builder.start();
-  }
-
-  private void awaitTopic(String topic, Process process, Path logFile) {
-    try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
-      await()
-          .atMost(Duration.ofSeconds(60))
-          .pollInterval(Duration.ofMillis(200))
-          .until(
-              () -> {
-                assertThat(process.isAlive())
-                    .as("application running; log:\n%s", read(logFile))
-                    .isTrue();
-                return serving(admin, topic);
-              });
-    }
-  }
-
-  /**
-   * The topic exists and every partition's leader answers ListOffsets: sending earlier can lose the
-   * first batch (KAFKA-15591), and the application may still be creating its other topics.
-   */
-  private static boolean serving(Admin admin, String topic) throws Exception {
-    if (!admin.listTopics().names().get().contains(topic)) {
-      return false;
-    }
-    TopicDescription description =
-        admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
-    Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-    for (TopicPartitionInfo p : description.partitions()) {
-      if (p.leader() == null || p.leader().isEmpty()) {
-        return false;
-      }
-      latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest());
-    }
-    try {
-      admin.listOffsets(latest).all().get();
-      return true;
-    } catch (ExecutionException e) {
-      return false;
-    }
-  }
-
-  private static String read(Path log) throws IOException {
-    return Files.exists(log) ? Files.readString(log) : "(no output)";
   }
 }

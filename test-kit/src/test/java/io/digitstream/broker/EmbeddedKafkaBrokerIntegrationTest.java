@@ -4,8 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.digitstream.testkit.EmbeddedKafkaExtension;
+import io.digitstream.testkit.TestClients;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
@@ -20,31 +23,20 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.IsolationLevel;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /** Clients against one real broker shared by the tests of this class. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class EmbeddedKafkaBrokerIntegrationTest {
+  @RegisterExtension static final EmbeddedKafkaExtension kafka = EmbeddedKafkaExtension.create();
 
-  private EmbeddedKafkaBroker broker;
-
-  @BeforeAll
-  void startBroker() {
-    broker = EmbeddedKafkaBroker.builder().build().start();
-  }
-
-  @AfterAll
-  void closeBroker() {
-    broker.close();
-  }
+  private final EmbeddedKafkaBroker broker = kafka.broker();
+  private final TestClients clients = kafka.clients();
 
   @Test
   void producesAndConsumesThroughARealBroker() {
@@ -52,10 +44,10 @@ class EmbeddedKafkaBrokerIntegrationTest {
     Queue<RecordMetadata> acknowledged = new ConcurrentLinkedQueue<>();
     Queue<Exception> failures = new ConcurrentLinkedQueue<>();
 
-    try (KafkaProducer<String, String> producer = TestClients.idempotentProducer(broker)) {
+    try (KafkaProducer<String, byte[]> producer = clients.producer(Map.of())) {
       for (int i = 0; i < 1_000; i++) {
         producer.send(
-            new ProducerRecord<>("digits", "key-" + i, "value-" + i),
+            new ProducerRecord<>("digits", "key-" + i, utf8("value-" + i)),
             (metadata, exception) -> {
               if (exception != null) {
                 failures.add(exception);
@@ -73,8 +65,8 @@ class EmbeddedKafkaBrokerIntegrationTest {
 
     // A consumer group, so that the group coordinator and __consumer_offsets work on one node.
     Set<String> values = new HashSet<>();
-    try (KafkaConsumer<String, String> consumer =
-        TestClients.consumer(broker, Map.of(ConsumerConfig.GROUP_ID_CONFIG, "digits-reader"))) {
+    try (KafkaConsumer<String, byte[]> consumer =
+        clients.consumer(Map.of(ConsumerConfig.GROUP_ID_CONFIG, "digits-reader"))) {
       consumer.subscribe(List.of("digits"));
       await()
           .atMost(Duration.ofSeconds(30))
@@ -82,7 +74,7 @@ class EmbeddedKafkaBrokerIntegrationTest {
           .pollInterval(Duration.ZERO)
           .untilAsserted(
               () -> {
-                consumer.poll(Duration.ofMillis(200)).forEach(r -> values.add(r.value()));
+                consumer.poll(Duration.ofMillis(200)).forEach(r -> values.add(text(r)));
                 assertThat(values).hasSize(1_000);
               });
       consumer.commitSync();
@@ -93,34 +85,29 @@ class EmbeddedKafkaBrokerIntegrationTest {
   @Test
   void showsCommittedTransactionsToReadCommittedConsumersAndHidesAbortedOnes() {
     broker.createTopics(Map.of("transactions", 1));
-    try (KafkaProducer<String, String> producer =
-        TestClients.transactionalProducer(broker, "tx-" + UUID.randomUUID())) {
+    try (KafkaProducer<String, byte[]> producer =
+        clients.producer(
+            Map.of(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "tx-" + UUID.randomUUID()))) {
       producer.initTransactions();
       producer.beginTransaction();
-      producer.send(new ProducerRecord<>("transactions", "a", "committed-1"));
-      producer.send(new ProducerRecord<>("transactions", "b", "committed-2"));
+      producer.send(new ProducerRecord<>("transactions", "a", utf8("committed-1")));
+      producer.send(new ProducerRecord<>("transactions", "b", utf8("committed-2")));
       producer.commitTransaction();
       producer.beginTransaction();
-      producer.send(new ProducerRecord<>("transactions", "c", "aborted"));
+      producer.send(new ProducerRecord<>("transactions", "c", utf8("aborted")));
       producer.flush();
       producer.abortTransaction();
       producer.beginTransaction();
-      producer.send(new ProducerRecord<>("transactions", "d", "committed-3"));
+      producer.send(new ProducerRecord<>("transactions", "d", utf8("committed-3")));
       producer.commitTransaction();
     }
 
-    try (KafkaConsumer<String, String> consumer =
-        TestClients.consumer(
-            broker,
-            Map.of(
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
-                IsolationLevel.READ_COMMITTED.toString().toLowerCase()))) {
-      List<String> values =
-          TestClients.readToEnd(consumer, "transactions", Duration.ofSeconds(20)).stream()
-              .map(ConsumerRecord::value)
-              .toList();
-      assertThat(values).containsExactly("committed-1", "committed-2", "committed-3");
-    }
+    // The kit's readers are read_committed.
+    List<String> values =
+        clients.readToEnd("transactions").stream()
+            .map(EmbeddedKafkaBrokerIntegrationTest::text)
+            .toList();
+    assertThat(values).containsExactly("committed-1", "committed-2", "committed-3");
   }
 
   @Test
@@ -167,6 +154,14 @@ class EmbeddedKafkaBrokerIntegrationTest {
     assertThat(exitCode).isEqualTo(BrokerCommand.START_FAILED);
     assertThat(err.toString())
         .contains("port " + broker.port() + " (client listener) on 127.0.0.1 is already in use");
+  }
+
+  private static byte[] utf8(String text) {
+    return text.getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static String text(ConsumerRecord<String, byte[]> record) {
+    return new String(record.value(), StandardCharsets.UTF_8);
   }
 
   private static Set<Thread> nonDaemonThreads() {

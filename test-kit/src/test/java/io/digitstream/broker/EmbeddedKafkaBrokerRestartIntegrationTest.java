@@ -3,13 +3,12 @@ package io.digitstream.broker;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.digitstream.testkit.TestClients;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
@@ -29,9 +28,11 @@ class EmbeddedKafkaBrokerRestartIntegrationTest {
     try (EmbeddedKafkaBroker broker =
         EmbeddedKafkaBroker.builder().dataDirectory(dataDirectory).build().start()) {
       broker.createTopics(Map.of("kept", 2));
-      try (KafkaProducer<String, String> producer = TestClients.idempotentProducer(broker)) {
+      try (KafkaProducer<String, byte[]> producer = clients(broker).producer(Map.of())) {
         for (String value : VALUES) {
-          producer.send(new ProducerRecord<>("kept", value, value)).get();
+          producer
+              .send(new ProducerRecord<>("kept", value, value.getBytes(StandardCharsets.UTF_8)))
+              .get();
         }
       }
       clusterId = broker.clusterId().orElseThrow();
@@ -84,10 +85,12 @@ class EmbeddedKafkaBrokerRestartIntegrationTest {
   }
 
   private static List<String> readAll(EmbeddedKafkaBroker broker) {
-    try (KafkaConsumer<String, String> consumer = TestClients.consumer(broker, Map.of())) {
-      return TestClients.readToEnd(consumer, "kept", Duration.ofSeconds(20)).stream()
-          .map(ConsumerRecord::value)
-          .toList();
-    }
+    return clients(broker).readToEnd("kept").stream()
+        .map(r -> new String(r.value(), StandardCharsets.UTF_8))
+        .toList();
+  }
+
+  private static TestClients clients(EmbeddedKafkaBroker broker) {
+    return TestClients.of(broker.bootstrapServers());
   }
 }
