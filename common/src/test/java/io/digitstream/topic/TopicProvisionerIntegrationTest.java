@@ -72,13 +72,24 @@ class TopicProvisionerIntegrationTest {
     provisioner(admin)
         .ensure(
             names,
-            List.of(TopicRole.IMAGES, TopicRole.LABELS, TopicRole.PREDICTIONS, TopicRole.DLQ),
+            List.of(
+                TopicRole.IMAGES,
+                TopicRole.LABELS,
+                TopicRole.PREDICTIONS,
+                TopicRole.SHADOW_PREDICTIONS,
+                TopicRole.DLQ),
             TopicPlan.create(3, (short) 1));
 
     Map<String, TopicDescription> topics =
-        describe(List.of(names.labels(), names.predictions(), names.deadLetters()));
+        describe(
+            List.of(
+                names.labels(),
+                names.predictions(),
+                names.shadowPredictions(),
+                names.deadLetters()));
     assertThat(topics.get(names.labels()).partitions()).hasSize(5);
     assertThat(topics.get(names.predictions()).partitions()).hasSize(5);
+    assertThat(topics.get(names.shadowPredictions()).partitions()).hasSize(5);
     assertThat(topics.get(names.deadLetters()).partitions()).hasSize(3);
   }
 

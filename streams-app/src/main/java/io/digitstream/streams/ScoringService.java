@@ -66,6 +66,8 @@ public final class ScoringService implements AutoCloseable {
   private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(30);
   // The application reads or writes every topic of the registry.
   private static final Set<TopicRole> TOPICS = EnumSet.allOf(TopicRole.class);
+  // The page asks for the summary every second; a slow instance is named rather than waited for.
+  private static final Duration PEER_DEADLINE = Duration.ofSeconds(2);
 
   private final StreamsSettings settings;
   private final CountDownLatch running = new CountDownLatch(1);
@@ -332,18 +334,14 @@ public final class ScoringService implements AutoCloseable {
     instances.add(localStats());
     KafkaStreams current = streams;
     if (current != null && current.state().isRunningOrRebalancing()) {
+      List<HostInfo> others = new ArrayList<>();
       for (StreamsMetadata other : current.metadataForAllStreamsClients()) {
-        if (other.hostInfo().equals(self)) {
-          continue;
-        }
-        try {
-          peers
-              .get(other.hostInfo(), "/internal/stats", InstanceStats.class)
-              .ifPresent(instances::add);
-        } catch (QueryUnavailableException e) {
-          problems.add(e.getMessage());
+        if (!other.hostInfo().equals(self)) {
+          others.add(other.hostInfo());
         }
       }
+      instances.addAll(
+          peers.getEach(others, "/internal/stats", InstanceStats.class, PEER_DEADLINE, problems));
     }
     return new Summary(
         System.currentTimeMillis(),

@@ -81,7 +81,7 @@ public final class StreamsCli implements Callable<Integer> {
       description =
           "Longest wait for a batch to fill ("
               + StreamsSettings.BATCH_MAX_WAIT_MS
-              + "; default 20).")
+              + "; default 10).")
   Integer batchWaitMs;
 
   @Option(

@@ -89,7 +89,8 @@ public record StreamsSettings(
           AccuracySettings.RETENTION_MS,
           AccuracySettings.MAX_FUTURE_MS,
           HttpSettings.HOST,
-          HttpSettings.PORT);
+          HttpSettings.PORT,
+          HttpSettings.ALLOWED_HOSTS);
 
   public StreamsSettings {
     kafka = copy(kafka);
@@ -211,9 +212,10 @@ public record StreamsSettings(
     int nativeThreads = Settings.intValue(merged, NATIVE_THREADS, 1, 256);
     AccuracySettings accuracy = accuracy(merged);
     HttpSettings http =
-        new HttpSettings(
+        HttpSettings.of(
             merged.getProperty(HttpSettings.HOST, "").trim(),
-            Settings.intValue(merged, HttpSettings.PORT, 0, 65_535));
+            Settings.intValue(merged, HttpSettings.PORT, 0, 65_535),
+            merged.getProperty(HttpSettings.ALLOWED_HOSTS));
     int rocksDbMemoryMb = Settings.intValue(merged, ROCKSDB_MEMORY_MB, 16, 1 << 20);
     String model = merged.getProperty(MODEL);
     if (model == null || model.isBlank()) {

@@ -4,8 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
+import picocli.CommandLine.Model.OptionSpec;
 
 class StreamsCliTest {
   private final StringWriter out = new StringWriter();
@@ -32,6 +36,21 @@ class StreamsCliTest {
         .contains("--batch-wait-ms")
         .contains("--http-host")
         .contains("--http-port");
+  }
+
+  @Test
+  void helpNamesTheDefaultsTheSettingsUse() {
+    Map<String, String> defaults = StreamsSettings.defaults();
+    Pattern keyAndDefault = Pattern.compile("\\(([a-z.]+); default ([^,;)]+)");
+    int checked = 0;
+    for (OptionSpec option : StreamsCli.commandLine().getCommandSpec().options()) {
+      Matcher m = keyAndDefault.matcher(String.join(" ", option.description()));
+      if (m.find()) {
+        assertThat(m.group(2)).as(option.longestName()).isEqualTo(defaults.get(m.group(1)));
+        checked++;
+      }
+    }
+    assertThat(checked).isGreaterThanOrEqualTo(6);
   }
 
   @Test

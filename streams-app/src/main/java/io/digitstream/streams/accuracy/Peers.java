@@ -8,7 +8,13 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.kafka.streams.state.HostInfo;
 
 /**
@@ -36,24 +42,79 @@ public final class Peers {
 
   /** GETs {@code path} from {@code host} as JSON of {@code type}; empty on 404. */
   public <T> Optional<T> get(HostInfo host, String path, JavaType type) {
-    URI uri = URI.create("http://" + host.host() + ":" + host.port() + path);
-    HttpRequest request =
-        HttpRequest.newBuilder(uri)
-            .timeout(REQUEST_TIMEOUT)
-            .header(LOCAL_HEADER, "true")
-            .header("Accept", "application/json")
-            .GET()
-            .build();
     HttpResponse<byte[]> response;
     try {
-      response = client.send(request, HttpResponse.BodyHandlers.ofByteArray());
+      response = client.send(request(host, path).build(), HttpResponse.BodyHandlers.ofByteArray());
     } catch (IOException e) {
-      throw new QueryUnavailableException(
-          "instance " + host.host() + ":" + host.port() + " did not answer " + path, e);
+      throw new QueryUnavailableException(noAnswer(host, path), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new QueryUnavailableException("interrupted while asking " + uri, e);
+      throw new QueryUnavailableException("interrupted while asking " + uri(host, path), e);
     }
+    return read(host, path, response, type);
+  }
+
+  /**
+   * GETs {@code path} from every host at once and waits at most {@code deadline} for all of them:
+   * the answers in {@code hosts}' order, and for each host that failed or was too slow, a line in
+   * {@code problems}. One hung instance costs the deadline, not a timeout per instance.
+   */
+  public <T> List<T> getEach(
+      List<HostInfo> hosts, String path, Class<T> type, Duration deadline, List<String> problems) {
+    JavaType javaType = Json.MAPPER.constructType(type);
+    List<CompletableFuture<HttpResponse<byte[]>>> sent = new ArrayList<>();
+    for (HostInfo host : hosts) {
+      sent.add(
+          client.sendAsync(
+              request(host, path).timeout(min(deadline, REQUEST_TIMEOUT)).build(),
+              HttpResponse.BodyHandlers.ofByteArray()));
+    }
+    long end = System.nanoTime() + deadline.toNanos();
+    List<T> answers = new ArrayList<>();
+    for (int i = 0; i < hosts.size(); i++) {
+      HostInfo host = hosts.get(i);
+      try {
+        long left = Math.max(0, end - System.nanoTime());
+        Peers.<T>read(host, path, sent.get(i).get(left, TimeUnit.NANOSECONDS), javaType)
+            .ifPresent(answers::add);
+      } catch (QueryUnavailableException e) {
+        problems.add(e.getMessage());
+      } catch (ExecutionException e) {
+        problems.add(noAnswer(host, path) + ": " + e.getCause());
+      } catch (TimeoutException e) {
+        sent.get(i).cancel(true);
+        problems.add(noAnswer(host, path) + " within " + deadline.toMillis() + " ms");
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        problems.add("interrupted while asking " + uri(host, path));
+        break;
+      }
+    }
+    return answers;
+  }
+
+  private static Duration min(Duration a, Duration b) {
+    return a.compareTo(b) <= 0 ? a : b;
+  }
+
+  private static URI uri(HostInfo host, String path) {
+    return URI.create("http://" + host.host() + ":" + host.port() + path);
+  }
+
+  private static String noAnswer(HostInfo host, String path) {
+    return "instance " + host.host() + ":" + host.port() + " did not answer " + path;
+  }
+
+  private static HttpRequest.Builder request(HostInfo host, String path) {
+    return HttpRequest.newBuilder(uri(host, path))
+        .timeout(REQUEST_TIMEOUT)
+        .header(LOCAL_HEADER, "true")
+        .header("Accept", "application/json")
+        .GET();
+  }
+
+  private static <T> Optional<T> read(
+      HostInfo host, String path, HttpResponse<byte[]> response, JavaType type) {
     if (response.statusCode() == 404) {
       return Optional.empty();
     }
@@ -72,7 +133,7 @@ public final class Peers {
     try {
       return Optional.of(Json.MAPPER.readValue(response.body(), type));
     } catch (IOException e) {
-      throw new QueryUnavailableException("unreadable answer from " + uri, e);
+      throw new QueryUnavailableException("unreadable answer from " + uri(host, path), e);
     }
   }
 }

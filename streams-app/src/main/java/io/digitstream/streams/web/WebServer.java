@@ -19,8 +19,11 @@ import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.streams.KafkaStreams;
 import org.slf4j.Logger;
@@ -45,13 +48,32 @@ public final class WebServer implements AutoCloseable {
   private static final String JSON = "application/json; charset=utf-8";
   private static final String PROMETHEUS = "text/plain; version=0.0.4; charset=utf-8";
 
+  /** Threads that read requests and answer those that need no other instance. */
+  static final int FRONT_THREADS = 4;
+
+  static final int FRONT_QUEUE = 256;
+
+  /** Threads for queries that may wait for other instances, and how many may wait for one. */
+  static final int QUERY_THREADS = 4;
+
+  static final int QUERY_QUEUE = 16;
+
   private final HttpServer server;
-  private final ExecutorService executor;
+  private final ExecutorService front;
+  private final ExecutorService queries;
+  private final HttpSettings settings;
   private final Backend backend;
 
-  private WebServer(HttpServer server, ExecutorService executor, Backend backend) {
+  private WebServer(
+      HttpServer server,
+      ExecutorService front,
+      ExecutorService queries,
+      HttpSettings settings,
+      Backend backend) {
     this.server = server;
-    this.executor = executor;
+    this.front = front;
+    this.queries = queries;
+    this.settings = settings;
     this.backend = backend;
   }
 
@@ -74,22 +96,33 @@ public final class WebServer implements AutoCloseable {
               + e.getMessage(),
           e);
     }
-    AtomicInteger threads = new AtomicInteger();
-    // A few threads: a forwarded request waits for another instance, which must not block all.
-    ExecutorService executor =
-        Executors.newFixedThreadPool(
-            4,
-            r -> {
-              Thread t = new Thread(r, "digitstream-http-" + threads.incrementAndGet());
-              t.setDaemon(true);
-              return t;
-            });
-    WebServer web = new WebServer(server, executor, backend);
+    // Requests are read and cheap ones answered (health, readiness, pages, metrics, answers to
+    // other instances) on the front pool; a query that may wait for other instances runs on its
+    // own bounded pool, so that a hung peer and a few open pages never delay a liveness probe.
+    ThreadPoolExecutor front = pool("digitstream-http-", FRONT_THREADS, FRONT_QUEUE);
+    ThreadPoolExecutor queries = pool("digitstream-query-", QUERY_THREADS, QUERY_QUEUE);
+    WebServer web = new WebServer(server, front, queries, settings, backend);
     server.createContext("/", web::handle);
-    server.setExecutor(executor);
+    server.setExecutor(front);
     server.start();
     log.info("Accuracy page and REST API at {}", web.url());
     return web;
+  }
+
+  private static ThreadPoolExecutor pool(String prefix, int threads, int queue) {
+    AtomicInteger count = new AtomicInteger();
+    return new ThreadPoolExecutor(
+        threads,
+        threads,
+        0,
+        TimeUnit.MILLISECONDS,
+        new ArrayBlockingQueue<>(queue),
+        r -> {
+          Thread t = new Thread(r, prefix + count.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        },
+        new ThreadPoolExecutor.AbortPolicy());
   }
 
   /** The bound address (the real port when 0 was asked for). */
@@ -105,17 +138,81 @@ public final class WebServer implements AutoCloseable {
         "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort() + "/");
   }
 
+  /** Queries waiting for a thread of their pool. */
+  int waitingQueries() {
+    return ((ThreadPoolExecutor) queries).getQueue().size();
+  }
+
   @Override
   public void close() {
     server.stop(0);
-    executor.shutdownNow();
+    queries.shutdownNow();
+    front.shutdownNow();
   }
 
   private void handle(HttpExchange exchange) throws IOException {
+    if (!mayAskPeers(exchange)) {
+      answer(exchange);
+      return;
+    }
+    try {
+      queries.execute(() -> answer(exchange));
+    } catch (RejectedExecutionException e) {
+      try {
+        exchange.getResponseHeaders().set("Retry-After", "1");
+        error(
+            exchange,
+            503,
+            "busy: "
+                + (QUERY_THREADS + QUERY_QUEUE)
+                + " queries are already running or waiting; try again shortly");
+      } finally {
+        exchange.close();
+      }
+    }
+  }
+
+  /** A query of this instance's API that may forward to other instances. */
+  private static boolean mayAskPeers(HttpExchange exchange) {
+    return "GET".equals(exchange.getRequestMethod())
+        && exchange.getRequestURI().getRawPath().startsWith("/api/")
+        && !isForwarded(exchange);
+  }
+
+  private static boolean isForwarded(HttpExchange exchange) {
+    return "true".equalsIgnoreCase(exchange.getRequestHeaders().getFirst(Peers.LOCAL_HEADER));
+  }
+
+  private void answer(HttpExchange exchange) {
+    try {
+      respond(exchange);
+    } catch (IOException e) {
+      // The client went away; nothing to answer.
+      log.debug("Cannot answer {}", exchange.getRequestURI(), e);
+    } finally {
+      exchange.close();
+    }
+  }
+
+  private void respond(HttpExchange exchange) throws IOException {
     try {
       if (!"GET".equals(exchange.getRequestMethod())) {
         exchange.getResponseHeaders().set("Allow", "GET");
         error(exchange, 405, "only GET is supported");
+        return;
+      }
+      String host = exchange.getRequestHeaders().getFirst("Host");
+      if (!settings.allowsHostHeader(host)) {
+        error(
+            exchange,
+            421,
+            "this server does not answer to host '"
+                + host
+                + "'; allowed: "
+                + String.join(",", settings.allowedHosts())
+                + " ("
+                + HttpSettings.ALLOWED_HOSTS
+                + ")");
         return;
       }
       route(exchange);
@@ -126,15 +223,13 @@ public final class WebServer implements AutoCloseable {
     } catch (RuntimeException e) {
       log.warn("Request {} failed", exchange.getRequestURI(), e);
       error(exchange, 500, e.getClass().getSimpleName() + ": " + e.getMessage());
-    } finally {
-      exchange.close();
     }
   }
 
   private void route(HttpExchange exchange) throws IOException {
-    String path = exchange.getRequestURI().getPath();
-    boolean local =
-        "true".equalsIgnoreCase(exchange.getRequestHeaders().getFirst(Peers.LOCAL_HEADER));
+    // The raw path: each segment is decoded once, where it is split (a version may hold a '/').
+    String path = exchange.getRequestURI().getRawPath();
+    boolean local = isForwarded(exchange);
     if (PAGES.containsKey(path)) {
       page(exchange, PAGES.get(path));
       return;
@@ -160,7 +255,7 @@ public final class WebServer implements AutoCloseable {
 
   private void accuracy(HttpExchange exchange, String rest, boolean local) throws IOException {
     String[] parts = rest.split("/", -1);
-    String version = URLDecoder.decode(parts[0], StandardCharsets.UTF_8);
+    String version = decodeSegment(parts[0]);
     if (version.isBlank() || parts.length > 2) {
       error(exchange, 404, "no such page: /api/accuracy/" + rest);
       return;
@@ -235,6 +330,15 @@ public final class WebServer implements AutoCloseable {
         "limit must be an integer between 1 and " + MAX_LIMIT + ", got '" + raw + "'");
   }
 
+  /** Percent-decodes one path segment; unlike a query, a path keeps '+' as it is. */
+  static String decodeSegment(String raw) {
+    try {
+      return URLDecoder.decode(raw.replace("+", "%2B"), StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      throw new BadRequest("malformed percent-encoding in '" + raw + "'");
+    }
+  }
+
   private static Map<String, String> query(URI uri) {
     Map<String, String> out = new LinkedHashMap<>();
     String raw = uri.getRawQuery();
@@ -245,9 +349,13 @@ public final class WebServer implements AutoCloseable {
       int eq = pair.indexOf('=');
       String key = eq < 0 ? pair : pair.substring(0, eq);
       String value = eq < 0 ? "" : pair.substring(eq + 1);
-      out.put(
-          URLDecoder.decode(key, StandardCharsets.UTF_8),
-          URLDecoder.decode(value, StandardCharsets.UTF_8));
+      try {
+        out.put(
+            URLDecoder.decode(key, StandardCharsets.UTF_8),
+            URLDecoder.decode(value, StandardCharsets.UTF_8));
+      } catch (IllegalArgumentException e) {
+        throw new BadRequest("malformed percent-encoding in '" + pair + "'");
+      }
     }
     return out;
   }

@@ -11,6 +11,9 @@ import io.digitstream.streams.models.ModelStatus;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.streams.KafkaStreams;
 
 /** A backend with one model version and fixed figures, recording how it was asked. */
@@ -20,7 +23,13 @@ public final class FakeBackend implements Backend {
 
   public volatile KafkaStreams.State state = KafkaStreams.State.RUNNING;
   public volatile boolean unavailable;
-  public final List<Boolean> localFlags = new ArrayList<>();
+  public final List<Boolean> localFlags = new CopyOnWriteArrayList<>();
+  public final List<String> versionsAsked = new CopyOnWriteArrayList<>();
+
+  /** While set, {@link #summary()} waits for it, as if another instance did not answer. */
+  public volatile CountDownLatch summaryGate;
+
+  public final AtomicInteger summariesWaiting = new AtomicInteger();
   public final AppMetrics metrics = new AppMetrics();
 
   public static ConfusionMatrix matrix() {
@@ -55,6 +64,18 @@ public final class FakeBackend implements Backend {
 
   @Override
   public Summary summary() {
+    CountDownLatch gate = summaryGate;
+    if (gate != null) {
+      summariesWaiting.incrementAndGet();
+      try {
+        gate.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new QueryUnavailableException("interrupted", e);
+      } finally {
+        summariesWaiting.decrementAndGet();
+      }
+    }
     check();
     InstanceStats stats = localStats();
     return new Summary(
@@ -77,6 +98,7 @@ public final class FakeBackend implements Backend {
   @Override
   public Optional<VersionSummary> version(String modelVersion, boolean localOnly) {
     check();
+    versionsAsked.add(modelVersion);
     localFlags.add(localOnly);
     return VERSION.equals(modelVersion) ? Optional.of(versionSummary()) : Optional.empty();
   }
@@ -84,6 +106,7 @@ public final class FakeBackend implements Backend {
   @Override
   public Optional<AccuracyWindow> cumulative(String modelVersion, boolean localOnly) {
     check();
+    versionsAsked.add(modelVersion);
     localFlags.add(localOnly);
     return VERSION.equals(modelVersion)
         ? Optional.of(window(WindowKind.CUMULATIVE, T0, T0 + 600_000))
@@ -94,6 +117,7 @@ public final class FakeBackend implements Backend {
   public List<AccuracyWindow> windows(
       String modelVersion, WindowKind kind, int limit, boolean localOnly) {
     check();
+    versionsAsked.add(modelVersion);
     localFlags.add(localOnly);
     List<AccuracyWindow> out = new ArrayList<>();
     for (int i = 0; i < limit && VERSION.equals(modelVersion); i++) {

@@ -2,6 +2,7 @@ package io.digitstream.streams.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.digitstream.accuracy.AccuracyWindow;
 import io.digitstream.accuracy.WindowKind;
@@ -12,12 +13,23 @@ import io.digitstream.streams.accuracy.Peers;
 import io.digitstream.streams.models.ModelStatus;
 import io.digitstream.streams.models.ModelStatus.Handled;
 import io.digitstream.streams.models.ModelStatus.Loaded;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -215,6 +227,110 @@ class WebServerTest {
             });
     assertThat(summary.instances()).hasSize(1);
     assertThat(summary.problems()).isEqualTo(List.of());
+  }
+
+  @Test
+  void answersHealthWhileEveryQueryWaitsForAHungInstance() throws Exception {
+    backend.summaryGate = new CountDownLatch(1);
+    int held = WebServer.QUERY_THREADS + WebServer.QUERY_QUEUE;
+    List<CompletableFuture<HttpResponse<String>>> waiting = new ArrayList<>();
+    for (int i = 0; i < held; i++) {
+      waiting.add(http.sendAsync(request("/api/summary"), HttpResponse.BodyHandlers.ofString()));
+    }
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                backend.summariesWaiting.get() == WebServer.QUERY_THREADS
+                    && server.waitingQueries() == WebServer.QUERY_QUEUE);
+
+    HttpResponse<String> health =
+        http.send(
+            HttpRequest.newBuilder(url.resolve("/health"))
+                .timeout(Duration.ofSeconds(2))
+                .GET()
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(health.statusCode()).isEqualTo(200);
+    assertThat(get("/ready").statusCode()).isEqualTo(200);
+    HttpResponse<String> busy = get("/api/summary");
+    assertThat(busy.statusCode()).isEqualTo(503);
+    assertThat(busy.headers().firstValue("Retry-After")).contains("1");
+    assertThat(busy.body()).contains("busy");
+
+    backend.summaryGate.countDown();
+    for (CompletableFuture<HttpResponse<String>> answer : waiting) {
+      assertThat(answer.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void answersForwardedQueriesWithoutTheQueryPool() throws Exception {
+    backend.summaryGate = new CountDownLatch(1);
+    for (int i = 0; i < WebServer.QUERY_THREADS + WebServer.QUERY_QUEUE; i++) {
+      http.sendAsync(request("/api/summary"), HttpResponse.BodyHandlers.ofString());
+    }
+    await().atMost(Duration.ofSeconds(10)).until(() -> server.waitingQueries() > 0);
+    // Another instance's question must not queue behind this instance's own fan-out.
+    HttpResponse<String> forwarded =
+        http.send(
+            HttpRequest.newBuilder(url.resolve("/api/accuracy/" + FakeBackend.VERSION))
+                .header(Peers.LOCAL_HEADER, "true")
+                .timeout(Duration.ofSeconds(2))
+                .GET()
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    backend.summaryGate.countDown();
+    assertThat(forwarded.statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void refusesAHostHeaderThatIsNotOneOfItsNames() throws Exception {
+    int port = server.address().getPort();
+    assertThat(rawStatus(port, "attacker.example:" + port)).isEqualTo(421);
+    assertThat(rawStatus(port, "localhost:" + port)).isEqualTo(200);
+    assertThat(rawStatus(port, "127.0.0.1:" + port)).isEqualTo(200);
+    assertThat(rawStatus(port, "[::1]:" + port)).isEqualTo(200);
+
+    HttpSettings anyName = new HttpSettings("127.0.0.1", 0, List.of("*"));
+    try (WebServer open = WebServer.start(anyName, new FakeBackend())) {
+      int openPort = open.address().getPort();
+      assertThat(rawStatus(openPort, "attacker.example:" + openPort)).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void decodesAVersionInThePathOnce() throws Exception {
+    get("/api/accuracy/v%2525x+1/cumulative");
+    get("/api/accuracy/a%2Fb/windows?kind=tumbling&limit=1");
+
+    assertThat(backend.versionsAsked).containsExactly("v%25x+1", "a/b");
+    int port = server.address().getPort();
+    assertThat(rawStatus(port, "localhost", "/api/accuracy/v%zz")).isEqualTo(400);
+  }
+
+  /** The status of GET /health with {@code host} as the Host header, which HttpClient fixes. */
+  private static int rawStatus(int port, String host) throws Exception {
+    return rawStatus(port, host, "/health");
+  }
+
+  private static int rawStatus(int port, String host, String path) throws Exception {
+    try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
+      socket.setSoTimeout(5_000);
+      OutputStream out = socket.getOutputStream();
+      out.write(
+          ("GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n")
+              .getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      BufferedReader in =
+          new BufferedReader(
+              new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
+      return Integer.parseInt(in.readLine().split(" ")[1]);
+    }
+  }
+
+  private HttpRequest request(String path) {
+    return HttpRequest.newBuilder(url.resolve(path)).GET().build();
   }
 
   private HttpResponse<String> get(String path) throws Exception {
