@@ -24,6 +24,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -223,6 +225,8 @@ public final class DigitPublisher implements AutoCloseable {
     private boolean exhausted;
     private BadInput fatalBadInput;
     private DelayedLabels delayed;
+    // Filled by the producer's I/O thread as images are acknowledged, drained by this run's thread.
+    private final Queue<DigitLabel> labelsDue = new ConcurrentLinkedQueue<>();
 
     Run(ImageSource source, PublishListener listener) {
       this.source = source;
@@ -440,27 +444,47 @@ public final class DigitPublisher implements AutoCloseable {
 
     private void send(LabelledImage item) {
       DigitImage image = item.image();
-      sendRecord(imageTopic.name(), image.id(), images.serialize(imageTopic.name(), image), true);
-      handedImages++;
-      if (!sendLabels) {
-        return;
+      Runnable onAcknowledged = () -> {};
+      if (sendLabels) {
+        if (item.label().isEmpty()) {
+          unlabelled++;
+        } else {
+          DigitLabel label = new DigitLabel(image.id(), item.label().getAsInt());
+          onAcknowledged = () -> labelsDue.add(label);
+        }
       }
-      if (item.label().isEmpty()) {
-        unlabelled++;
-      } else if (delayed == null) {
-        sendLabel(new DigitLabel(image.id(), item.label().getAsInt()));
-      } else {
-        delayed.schedule(new DigitLabel(image.id(), item.label().getAsInt()));
+      byte[] value = images.serialize(imageTopic.name(), image);
+      Callback callback = tracker.sending(image.id(), imageTopic.name(), true, onAcknowledged);
+      sendRecord(imageTopic.name(), image.id(), value, callback);
+      handedImages++;
+      sendDueLabels();
+    }
+
+    /**
+     * Sends (or schedules) the labels whose images Kafka has acknowledged: a label never describes
+     * an image that is not in Kafka, so a failed image send leaves no label behind.
+     */
+    private void sendDueLabels() {
+      for (DigitLabel label = labelsDue.poll(); label != null; label = labelsDue.poll()) {
+        if (delayed == null) {
+          sendLabel(label);
+        } else {
+          delayed.schedule(label);
+        }
       }
     }
 
     /** Runs on the publishing thread, or on the delayed-labels thread when labels are late. */
     private void sendLabel(DigitLabel label) {
-      sendRecord(labelTopic.name(), label.id(), labels.serialize(labelTopic.name(), label), false);
+      String topic = labelTopic.name();
+      sendRecord(
+          topic,
+          label.id(),
+          labels.serialize(topic, label),
+          tracker.sending(label.id(), topic, false));
     }
 
-    private void sendRecord(String topic, String id, byte[] value, boolean image) {
-      Callback callback = tracker.sending(id, topic, image);
+    private void sendRecord(String topic, String id, byte[] value, Callback callback) {
       try {
         producer.send(new ProducerRecord<>(topic, keys.serialize(topic, id), value), callback);
       } catch (RuntimeException e) {
@@ -475,6 +499,9 @@ public final class DigitPublisher implements AutoCloseable {
 
     /** Waits for delayed labels and in-flight records; whatever is left unconfirmed is failed. */
     private void finish() {
+      // Every image answered first, so that the labels of the last ones are due.
+      flush();
+      sendDueLabels();
       if (delayed != null) {
         if (delayed.pending() > 0 && !hurry()) {
           listener.notice(
@@ -497,13 +524,24 @@ public final class DigitPublisher implements AutoCloseable {
               unsent.id(), labelTopic.name(), "not sent: the run ended before its label was due");
         }
       }
+      flush();
+      tracker.failUnacknowledged();
+      // Only after an interrupted flush: images acknowledged since, whose labels were not sent.
+      for (DigitLabel unsent = labelsDue.poll(); unsent != null; unsent = labelsDue.poll()) {
+        tracker.fail(
+            unsent.id(),
+            labelTopic.name(),
+            "not sent: the run ended before its image was acknowledged");
+      }
+      progress(true);
+    }
+
+    private void flush() {
       try {
         producer.flush();
       } catch (InterruptException e) {
         interrupted = true;
       }
-      tracker.failUnacknowledged();
-      progress(true);
     }
 
     private void progress(boolean finished) {
@@ -610,7 +648,10 @@ public final class DigitPublisher implements AutoCloseable {
       return this;
     }
 
-    /** How long after its image each label is sent; zero (the default) sends it right after. */
+    /**
+     * How long after its image was acknowledged each label is sent; zero (the default) sends it
+     * right after.
+     */
     public Builder labelDelay(Duration delay) {
       if (delay == null || delay.isNegative()) {
         throw ConfigException.invalid("label delay", delay, "zero or a positive duration");

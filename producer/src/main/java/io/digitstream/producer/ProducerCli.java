@@ -206,7 +206,8 @@ public final class ProducerCli implements Callable<Integer> {
         paramLabel = "DURATION",
         converter = DurationConverter.class,
         description =
-            "Send each label this long after its image, as late truth (e.g. 500ms, 5s, 2m; default: 0).")
+            "Send each label this long after Kafka acknowledged its image, as late truth (e.g. 500ms,"
+                + " 5s, 2m; default: 0).")
     Duration labelDelay;
 
     @Option(names = "--no-labels", description = "Send images only.")

@@ -36,17 +36,26 @@ final class SendTracker {
    * first call of the callback counts, since Kafka may both call back and throw for one send.
    */
   Callback sending(String id, String topic, boolean image) {
-    long key = sequence.getAndIncrement();
-    inFlight.put(key, new InFlight(id, topic, image));
-    return (metadata, exception) -> completed(key, exception);
+    return sending(id, topic, image, () -> {});
   }
 
-  private void completed(long key, Exception exception) {
+  /**
+   * As {@link #sending(String, String, boolean)}, running {@code onAcknowledged} (on the I/O
+   * thread: it must be quick and never block) once Kafka has acknowledged the record.
+   */
+  Callback sending(String id, String topic, boolean image, Runnable onAcknowledged) {
+    long key = sequence.getAndIncrement();
+    inFlight.put(key, new InFlight(id, topic, image));
+    return (metadata, exception) -> completed(key, exception, onAcknowledged);
+  }
+
+  private void completed(long key, Exception exception, Runnable onAcknowledged) {
     InFlight record = inFlight.remove(key);
     if (record == null) {
       return;
     }
     if (exception == null) {
+      onAcknowledged.run();
       if (record.image()) {
         imagesAcked.incrementAndGet();
         lastImageAckNanos = System.nanoTime();

@@ -356,6 +356,36 @@ class ProducerIntegrationTest {
   }
 
   @Test
+  void sendsNoLabelForAnImageKafkaRefused() {
+    TestImages.writeMnistTest(tmp, 20, 14);
+    kafka
+        .broker()
+        .createTopics(
+            List.of(
+                new NewTopic("refused.images", 1, (short) 1)
+                    .configs(Map.of("max.message.bytes", "200")),
+                new NewTopic("refused.labels", 1, (short) 1)));
+
+    CliRun run =
+        Produce.run(
+            "--data",
+            tmp.toString(),
+            "--json",
+            "--bootstrap-servers",
+            kafka.bootstrapServers(),
+            "--topic-images",
+            "refused.images",
+            "--topic-labels",
+            "refused.labels");
+
+    assertThat(run.exitCode()).as(run.all()).isEqualTo(1);
+    assertThat(run.json().get("imagesSent").asLong()).isZero();
+    assertThat(run.json().get("labelsSent").asLong()).isZero();
+    // A label for an image that is not in Kafka would count as an unmatched label downstream.
+    assertThat(readAll("refused.labels")).isEmpty();
+  }
+
+  @Test
   void delayedLabelsArriveAfterTheirImagesAndTheRunWaitsForThem() throws Exception {
     TestImages.writeMnistTest(tmp, 10, 15);
     PublishSummary summary;
