@@ -2,6 +2,7 @@ package io.digitstream.streams;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.digitstream.streams.reliability.AppProcess;
 import io.digitstream.testkit.EmbeddedKafkaExtension;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -101,19 +102,7 @@ class ScoringCrashIntegrationTest {
   }
 
   private static Process launch(List<String> args, Path log) throws IOException {
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.add("-Xmx1g");
-    command.add("-Dorg.bytedeco.javacpp.maxbytes=1g");
-    command.add("-Dorg.bytedeco.javacpp.maxphysicalbytes=2g");
-    command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
-    command.add(StreamsCli.class.getName());
-    command.addAll(args);
-    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-    builder.redirectOutput(log.toFile());
-    builder.environment().put("OMP_NUM_THREADS", "1");
-    return builder.start();
+    return AppProcess.start(args, "1g", log);
   }
 
   private List<ConsumerRecord<String, byte[]>> read(String topic, int expected, Duration quiet) {

@@ -1,5 +1,8 @@
 package io.digitstream.streams.reliability;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import io.digitstream.record.DigitImage;
 import io.digitstream.record.Json;
@@ -22,7 +25,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * A scoring application in a JVM of its own, so that it can be killed for real, and the figures a
  * crash test reports. Instances of one test share an application id and topics named after it.
  */
-final class AppProcess implements AutoCloseable {
+public final class AppProcess implements AutoCloseable {
   private final Process process;
   private final Path log;
 
@@ -45,28 +48,11 @@ final class AppProcess implements AutoCloseable {
       Map<String, String> extra)
       throws IOException {
     List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.add("-Xmx768m");
-    command.add("-Dorg.bytedeco.javacpp.maxbytes=768m");
-    command.add("-Dorg.bytedeco.javacpp.maxphysicalbytes=2g");
-    command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
-    command.add(StreamsCli.class.getName());
-    command.add("--bootstrap-servers=" + bootstrap);
-    command.add("--model=" + Fixtures.modelDirectory());
     command.add("--threads=2");
-    Map<String, String> settings = new LinkedHashMap<>();
-    settings.put("application.id", name);
-    settings.put("state.dir", dir.resolve(name + "-state-" + instance).toString());
-    settings.put("digitstream.topic.images", name + ".images");
-    settings.put("digitstream.topic.predictions", name + ".predictions");
-    settings.put("digitstream.topic.dlq", name + ".dlq");
-    settings.put("digitstream.topic.labels", name + ".labels");
-    settings.put("digitstream.topic.accuracy", name + ".accuracy");
-    settings.put("digitstream.topic.models", name + ".models");
-    settings.put("digitstream.shadow.topic", name + ".shadow");
+    Map<String, String> settings =
+        new LinkedHashMap<>(
+            Fixtures.settings(bootstrap, name, dir.resolve(name + "-state-" + instance)));
     settings.put("digitstream.topics.partitions", "4");
-    settings.put("digitstream.http.port", "0");
     // A killed member leaves the group and its transaction ends within seconds.
     settings.put("session.timeout.ms", "6000");
     settings.put("heartbeat.interval.ms", "1500");
@@ -78,10 +64,24 @@ final class AppProcess implements AutoCloseable {
           command.add(k + "=" + v);
         });
     Path log = dir.resolve(logName);
+    return new AppProcess(start(command, "768m", log), log);
+  }
+
+  /** {@code stream args} in a new JVM with {@code heap} for the heap and for javacpp. */
+  public static Process start(List<String> args, String heap, Path log) throws IOException {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.add("-Xmx" + heap);
+    command.add("-Dorg.bytedeco.javacpp.maxbytes=" + heap);
+    command.add("-Dorg.bytedeco.javacpp.maxphysicalbytes=2g");
+    command.add("-cp");
+    command.add(System.getProperty("java.class.path"));
+    command.add(StreamsCli.class.getName());
+    command.addAll(args);
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
     builder.redirectOutput(log.toFile());
     builder.environment().put("OMP_NUM_THREADS", "1");
-    return new AppProcess(builder.start(), log);
+    return builder.start();
   }
 
   Process process() {
@@ -158,6 +158,13 @@ final class AppProcess implements AutoCloseable {
           predictions.size() - perId.size());
     }
 
+    /** Every image scored once, and the cumulative matrix counting each label once. */
+    void assertExactlyOnce(long cumulativeCount) {
+      assertThat(missing).as("images without a prediction").isZero();
+      assertThat(duplicates).as("duplicate predictions").isZero();
+      assertThat(cumulativeCount).as("labelled images counted").isEqualTo(images);
+    }
+
     @Override
     public String toString() {
       return images
@@ -171,6 +178,32 @@ final class AppProcess implements AutoCloseable {
           + duplicates
           + " duplicates";
     }
+  }
+
+  /**
+   * The newest cumulative count of the fixture model once it is at least {@code images} and stable.
+   */
+  static long awaitStableCumulativeCount(TestClients clients, String name, int images) {
+    return awaitStableCumulativeCount(clients, name, Fixtures.bundle().version(), images);
+  }
+
+  /**
+   * The newest cumulative count of {@code version} once it is at least {@code atLeast} and stable.
+   */
+  static long awaitStableCumulativeCount(
+      TestClients clients, String name, String version, int atLeast) {
+    long[] last = {-1};
+    await()
+        .atMost(Duration.ofSeconds(120))
+        .pollInterval(Duration.ofSeconds(3))
+        .until(
+            () -> {
+              long now = cumulativeCount(clients, name, version);
+              boolean stable = now >= atLeast && now == last[0];
+              last[0] = now;
+              return stable;
+            });
+    return last[0];
   }
 
   /** The newest count of {@code version}'s cumulative matrix on the accuracy topic. */

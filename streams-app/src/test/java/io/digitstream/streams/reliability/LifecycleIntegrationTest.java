@@ -3,6 +3,9 @@ package io.digitstream.streams.reliability;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.digitstream.model.ModelBundle;
+import io.digitstream.record.Codec;
+import io.digitstream.record.ModelAnnouncement;
 import io.digitstream.streams.Fixtures;
 import io.digitstream.testkit.EmbeddedKafkaExtension;
 import io.digitstream.testkit.TestClients;
@@ -10,7 +13,11 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -34,6 +41,7 @@ class LifecycleIntegrationTest {
   private static final Logger log = LoggerFactory.getLogger(LifecycleIntegrationTest.class);
   private static final int IMAGES = 20_000;
   private static final Duration ALL_SCORED = Duration.ofSeconds(300);
+  private static final Duration SWITCH_KILL_DELAY = Duration.ofMillis(150);
 
   @RegisterExtension
   static final EmbeddedKafkaExtension kafka =
@@ -70,9 +78,7 @@ class LifecycleIntegrationTest {
           matrix);
 
       assertThat(atScaleIn).as("b stopped before the end").isLessThan(IMAGES);
-      assertThat(figures.missing()).as("missing").isZero();
-      assertThat(figures.duplicates()).as("duplicates").isZero();
-      assertThat(matrix).as("labelled images counted").isEqualTo(IMAGES);
+      figures.assertExactlyOnce(matrix);
       assertThat(a.isAlive()).isTrue();
     }
   }
@@ -108,9 +114,7 @@ class LifecycleIntegrationTest {
           matrix);
 
       assertThat(atKill).as("killed mid-stream").isLessThan(IMAGES);
-      assertThat(figures.missing()).as("missing").isZero();
-      assertThat(figures.duplicates()).as("duplicates").isZero();
-      assertThat(matrix).as("labelled images counted").isEqualTo(IMAGES);
+      figures.assertExactlyOnce(matrix);
       assertThat(b.isAlive()).as("the standby serves on").isTrue();
     }
   }
@@ -158,10 +162,75 @@ class LifecycleIntegrationTest {
       // 143 = 128 + SIGTERM: the JVM ran its shutdown hooks, which close Kafka Streams.
       assertThat(exit).as("exit code after SIGTERM").isEqualTo(143);
       assertThat(atStop).as("stopped mid-stream").isLessThan(IMAGES);
-      assertThat(figures.missing()).as("missing").isZero();
-      assertThat(figures.duplicates()).as("duplicates").isZero();
-      assertThat(matrix).as("labelled images counted").isEqualTo(IMAGES);
+      figures.assertExactlyOnce(matrix);
       assertThat(again.isAlive()).isTrue();
+    }
+  }
+
+  @Test
+  void aCrashInTheMiddleOfAModelSwitchLeavesEveryImageScoredOnceByOneOfTheModels()
+      throws Exception {
+    String name = Fixtures.uniqueName("switch");
+    TestClients clients = kafka.clients();
+    ModelBundle before = Fixtures.bundle();
+    ModelBundle after = ModelBundle.open(Fixtures.resource("model-b"));
+    int atKill;
+    boolean switchedBeforeKill;
+    try (AppProcess a = launch(name, "a", "a-1.log", Map.of())) {
+      clients.awaitServing(name + ".images", Duration.ofSeconds(60), a.process(), a.log());
+      clients.send(AppProcess.imagesAndLabels(name, IMAGES));
+      awaitCommitted(clients, name, IMAGES / 4);
+      clients.send(
+          List.of(
+              new ProducerRecord<>(
+                  name + ".models",
+                  ModelAnnouncement.ACTIVE,
+                  Codec.modelAnnouncements()
+                      .encode(
+                          ModelAnnouncement.of(
+                              ModelAnnouncement.ACTIVE,
+                              after.version(),
+                              after.directory().toAbsolutePath().toString(),
+                              after.metadata().networkSha256(),
+                              System.currentTimeMillis())))));
+      // Loading and checking a bundle takes a few hundred ms: the kill lands during it or just
+      // after the switch, with batches of both models pending.
+      Thread.sleep(SWITCH_KILL_DELAY.toMillis());
+      a.kill();
+      atKill = AppProcess.committedPredictions(clients, name);
+      switchedBeforeKill =
+          Files.readString(a.log()).contains("Model " + after.version() + " (active) loaded");
+    }
+    try (AppProcess again = launch(name, "a", "a-2.log", Map.of())) {
+      List<ConsumerRecord<String, byte[]>> predictions =
+          clients.readCommitted(name + ".predictions", IMAGES, ALL_SCORED, Duration.ofSeconds(5));
+      AppProcess.Figures figures = AppProcess.Figures.of(IMAGES, predictions);
+      Map<String, Long> byVersion = new TreeMap<>();
+      for (ConsumerRecord<String, byte[]> r : predictions) {
+        byVersion.merge(Codec.predictions().decode(r.value()).modelVersion(), 1L, Long::sum);
+      }
+      long matrix =
+          AppProcess.awaitStableCumulativeCount(clients, name, after.version(), 1)
+              + AppProcess.cumulativeCount(clients, name, before.version());
+      log.info(
+          "RESULT kill -9 {} ms after a model announcement (switch logged before the kill: {}):"
+              + " {}; {} committed at kill; predictions by version {}; both cumulative matrices"
+              + " {}",
+          SWITCH_KILL_DELAY.toMillis(),
+          switchedBeforeKill,
+          figures,
+          atKill,
+          byVersion,
+          matrix);
+
+      assertThat(atKill).as("killed mid-stream").isLessThan(IMAGES);
+      assertThat(byVersion.keySet()).isSubsetOf(before.version(), after.version());
+      assertThat(byVersion.get(after.version()))
+          .as("the restart applies the announcement")
+          .isPositive();
+      assertThat(Files.readString(again.log()))
+          .contains("Model " + after.version() + " (active) loaded");
+      figures.assertExactlyOnce(matrix);
     }
   }
 
@@ -187,19 +256,7 @@ class LifecycleIntegrationTest {
         .until(() -> Files.readString(app.log()).contains("-> RUNNING"));
   }
 
-  /** The newest cumulative count once it has stopped changing. */
   private static long awaitStableCumulativeCount(TestClients clients, String name) {
-    long[] last = {-1};
-    await()
-        .atMost(Duration.ofSeconds(120))
-        .pollInterval(Duration.ofSeconds(3))
-        .until(
-            () -> {
-              long now = AppProcess.cumulativeCount(clients, name, Fixtures.bundle().version());
-              boolean stable = now >= IMAGES && now == last[0];
-              last[0] = now;
-              return stable;
-            });
-    return last[0];
+    return AppProcess.awaitStableCumulativeCount(clients, name, IMAGES);
   }
 }
