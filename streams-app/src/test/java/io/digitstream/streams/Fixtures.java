@@ -51,7 +51,8 @@ public final class Fixtures {
   /** One pool for the whole test run: loading a network takes a noticeable fraction of a second. */
   public static synchronized ClassifierPool classifiers() {
     if (classifiers == null) {
-      classifiers = ClassifierPool.load(bundle(), 1);
+      classifiers =
+          ClassifierPool.load(bundle(), 1, io.digitstream.streams.scoring.Quarantine.inMemory());
     }
     return classifiers;
   }
