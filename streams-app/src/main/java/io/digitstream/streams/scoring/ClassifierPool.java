@@ -4,6 +4,7 @@ import io.digitstream.model.DigitClassifier;
 import io.digitstream.model.ModelBundle;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * Hands every thread its own {@link DigitClassifier} for the current model: a network is not
@@ -25,6 +26,7 @@ public final class ClassifierPool {
   private final ThreadLocal<Owned> ownedShadow = new ThreadLocal<>();
   private final ThreadLocal<Owned> ownedPrevious = new ThreadLocal<>();
   private final Quarantine quarantine;
+  private final Function<ModelBundle, DigitClassifier> loader;
   private volatile DigitClassifier master;
   // The model the last replace displaced, kept to take over if the master fails; null if none.
   private volatile DigitClassifier previous;
@@ -32,9 +34,14 @@ public final class ClassifierPool {
   private volatile DigitClassifier shadow;
   private volatile String shadowFailure;
 
-  private ClassifierPool(DigitClassifier master, int nativeThreads, Quarantine quarantine) {
+  private ClassifierPool(
+      DigitClassifier master,
+      int nativeThreads,
+      Quarantine quarantine,
+      Function<ModelBundle, DigitClassifier> loader) {
     this.master = Objects.requireNonNull(master, "master");
     this.quarantine = Objects.requireNonNull(quarantine, "quarantine");
+    this.loader = Objects.requireNonNull(loader, "loader");
     if (nativeThreads < 1) {
       throw new IllegalArgumentException("native threads must be at least 1, got " + nativeThreads);
     }
@@ -44,12 +51,22 @@ public final class ClassifierPool {
   /** Loads and checks the bundle's network once; threads get copies of it. */
   public static ClassifierPool load(ModelBundle bundle, int nativeThreads, Quarantine quarantine) {
     NativeThreads.limitCurrentThread(nativeThreads);
-    return new ClassifierPool(DigitClassifier.load(bundle), nativeThreads, quarantine);
+    return new ClassifierPool(
+        DigitClassifier.load(bundle), nativeThreads, quarantine, DigitClassifier::load);
   }
 
   /** A pool around an already loaded classifier, which becomes the master; nothing persisted. */
   public static ClassifierPool of(DigitClassifier master, int nativeThreads) {
-    return new ClassifierPool(master, nativeThreads, Quarantine.inMemory());
+    return of(master, nativeThreads, DigitClassifier::load);
+  }
+
+  /**
+   * A pool whose candidates are loaded by {@code loader} instead of {@link DigitClassifier#load}:
+   * for tests of what a failing load does.
+   */
+  public static ClassifierPool of(
+      DigitClassifier master, int nativeThreads, Function<ModelBundle, DigitClassifier> loader) {
+    return new ClassifierPool(master, nativeThreads, Quarantine.inMemory(), loader);
   }
 
   /** The versions taken out of service on this instance. */
@@ -171,7 +188,7 @@ public final class ClassifierPool {
    */
   public DigitClassifier loadCandidate(ModelBundle bundle) {
     NativeThreads.limitCurrentThread(nativeThreads);
-    return DigitClassifier.load(bundle);
+    return loader.apply(bundle);
   }
 
   /**
