@@ -7,9 +7,9 @@ import io.digitstream.model.Architecture;
 import io.digitstream.model.DigitClassifier;
 import io.digitstream.model.Evaluator;
 import io.digitstream.model.ModelBundle;
-import io.digitstream.model.ReferenceBatch;
 import io.digitstream.model.ModelMetadata;
 import io.digitstream.model.ModelMetadata.EpochRecord;
+import io.digitstream.model.ReferenceBatch;
 import io.digitstream.model.Sha256;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -201,8 +201,8 @@ final class Training {
   }
 
   /**
-   * The first training images and the written network's answers to them, as {@code
-   * reference.json}: every instance checks a candidate against them before serving it.
+   * The first training images and the written network's answers to them, as {@code reference.json}:
+   * every instance checks a candidate against them before serving it.
    */
   private static void writeReference(ModelBundle bundle, MnistDataset train) throws IOException {
     List<byte[]> images = new ArrayList<>();
