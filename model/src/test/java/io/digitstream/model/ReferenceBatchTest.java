@@ -9,16 +9,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
-import org.deeplearning4j.nn.conf.inputs.InputType;
-import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
-import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.nd4j.linalg.activations.Activation;
-import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 /** A candidate is checked on a real batch before it serves, not only on one blank image. */
 class ReferenceBatchTest {
@@ -108,21 +101,7 @@ class ReferenceBatchTest {
    * maximum, so a blank image (all zeros) is answered normally and any ink overflows to NaN.
    */
   private static MultiLayerNetwork network(boolean poisoned) {
-    MultiLayerNetwork net =
-        new MultiLayerNetwork(
-            new NeuralNetConfiguration.Builder()
-                .seed(7)
-                .list()
-                .layer(
-                    new ConvolutionLayer.Builder(5, 5).nOut(4).activation(Activation.RELU).build())
-                .layer(
-                    new OutputLayer.Builder(LossFunctions.LossFunction.NEGATIVELOGLIKELIHOOD)
-                        .nOut(10)
-                        .activation(Activation.SOFTMAX)
-                        .build())
-                .setInputType(InputType.convolutional(28, 28, 1))
-                .build());
-    net.init();
+    MultiLayerNetwork net = ModelBundleTest.tinyNetwork();
     if (poisoned) {
       net.getLayer(0).getParam("W").assign(3e38f);
     }
@@ -130,23 +109,8 @@ class ReferenceBatchTest {
   }
 
   private ModelBundle write(String name, MultiLayerNetwork net) {
-    ModelMetadata meta =
-        new ModelMetadata(
-            1,
-            null,
-            null,
-            "tiny",
-            ModelMetadata.PREPROCESSING,
-            net.numParams(),
-            "now",
-            "test",
-            Map.of(),
-            Map.of(),
-            null,
-            null,
-            List.of());
     try {
-      return ModelBundle.write(dir.resolve(name), net, meta);
+      return ModelBundle.write(dir.resolve(name), net, ModelBundleTest.tinyMetadata(net));
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);
     }

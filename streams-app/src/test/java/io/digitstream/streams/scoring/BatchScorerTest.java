@@ -145,9 +145,7 @@ class BatchScorerTest {
     String good = pool.version();
     pool.replace(PoisonedModels.cornerTrapClassifier());
     AppMetrics metrics = new AppMetrics();
-    Processor<String, DigitImage, String, Prediction> scoring =
-        BatchScorer.supplier(BATCHING, pool, metrics).get();
-    scoring.init(context);
+    Processor<String, DigitImage, String, Prediction> scoring = started(pool, metrics);
 
     for (int i = 0; i < 8; i++) {
       // One image of the first batch trips the new model; the last good one scores it fine.
@@ -174,9 +172,7 @@ class BatchScorerTest {
   @Test
   void deadLettersOnlyTheImagesThatFailAloneWhenNoModelScoresTheirBatch() {
     ClassifierPool pool = ClassifierPool.of(PoisonedModels.cornerTrapClassifier(), 1);
-    Processor<String, DigitImage, String, Prediction> scoring =
-        BatchScorer.supplier(BATCHING, pool, new AppMetrics()).get();
-    scoring.init(context);
+    Processor<String, DigitImage, String, Prediction> scoring = started(pool, new AppMetrics());
 
     scoring.process(new Record<>("img-0", Fixtures.image("img-0", 0), 300));
     scoring.process(new Record<>("trap", PoisonedModels.cornerInked("trap", 1), 301));
@@ -215,9 +211,7 @@ class BatchScorerTest {
   @Test
   void stopsTheThreadWhenTheOnlyModelFailsEvenOnABlankImage() {
     ClassifierPool pool = ClassifierPool.of(PoisonedModels.nanAlways(), 1);
-    Processor<String, DigitImage, String, Prediction> scoring =
-        BatchScorer.supplier(BATCHING, pool, new AppMetrics()).get();
-    scoring.init(context);
+    Processor<String, DigitImage, String, Prediction> scoring = started(pool, new AppMetrics());
     for (int i = 0; i < 3; i++) {
       scoring.process(new Record<>("img-" + i, Fixtures.image("img-" + i, i), 300));
     }
@@ -275,6 +269,15 @@ class BatchScorerTest {
 
   private List<Prediction> forwarded() {
     return context.forwarded().stream().map(f -> (Prediction) f.record().value()).toList();
+  }
+
+  /** A scorer of its own with {@code pool}, initialised on the test's context. */
+  private Processor<String, DigitImage, String, Prediction> started(
+      ClassifierPool pool, AppMetrics metrics) {
+    Processor<String, DigitImage, String, Prediction> scoring =
+        BatchScorer.supplier(BATCHING, pool, metrics).get();
+    scoring.init(context);
+    return scoring;
   }
 
   private static String[] ids(int n) {
