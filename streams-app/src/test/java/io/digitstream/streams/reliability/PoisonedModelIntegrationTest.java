@@ -1,7 +1,6 @@
 package io.digitstream.streams.reliability;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import io.digitstream.model.ModelBundle;
 import io.digitstream.record.Codec;
@@ -23,7 +22,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -65,7 +63,7 @@ class PoisonedModelIntegrationTest {
       service.start();
       assertThat(service.awaitRunning(Duration.ofSeconds(60))).isTrue();
       announce(models, ModelAnnouncement.ACTIVE, trap);
-      awaitModel(service, s -> trap.version().equals(s.active().version()));
+      Fixtures.awaitModel(service, s -> trap.version().equals(s.active().version()));
 
       List<ProducerRecord<String, byte[]>> records = new ArrayList<>();
       for (int i = 0; i < IMAGES; i++) {
@@ -114,7 +112,7 @@ class PoisonedModelIntegrationTest {
                       ModelAnnouncement.SHADOW,
                       Codec.modelAnnouncements()
                           .encode(announcement(ModelAnnouncement.ACTIVE, b)))));
-      awaitModel(
+      Fixtures.awaitModel(
           service,
           s -> s.lastAnnouncement() != null && "miskeyed".equals(s.lastAnnouncement().outcome()));
       assertThat(service.model().orElseThrow().active().version()).isEqualTo(good.version());
@@ -151,13 +149,6 @@ class PoisonedModelIntegrationTest {
             List.of(
                 new ProducerRecord<>(
                     topic, role, Codec.modelAnnouncements().encode(announcement(role, bundle)))));
-  }
-
-  private static void awaitModel(ScoringService service, Predicate<ModelStatus> condition) {
-    await("model status")
-        .atMost(Duration.ofSeconds(60))
-        .pollInterval(Duration.ofMillis(50))
-        .until(() -> service.model().orElseThrow(), condition);
   }
 
   private static HttpResponse<String> get(URI uri) throws Exception {
