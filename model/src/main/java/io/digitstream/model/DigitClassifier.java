@@ -2,7 +2,10 @@ package io.digitstream.model;
 
 import io.digitstream.image.Pixels;
 import io.digitstream.record.DigitImage;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.Random;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -43,19 +46,83 @@ public final class DigitClassifier {
     }
   }
 
-  /** Loads the bundle's network and checks it answers a blank image with ten probabilities. */
+  /**
+   * Loads the bundle's network and checks it before anyone relies on it: a blank image must give
+   * ten probabilities, and then a real batch must too. With a {@code reference.json} that batch is
+   * the bundle's reference images, whose answers must match the recorded ones ({@link
+   * ReferenceBatch#mismatch}); an older bundle without one is given {@value #SYNTHETIC_BATCH}
+   * seeded random images, which must give finite probabilities that sum to one.
+   *
+   * @throws ModelBundleException naming the bundle and the check it failed
+   */
   public static DigitClassifier load(ModelBundle bundle) {
     DigitClassifier classifier = new DigitClassifier(bundle.loadNetwork(), bundle.version());
     float[][] smoke = classifier.probabilities(List.of(new byte[DigitImage.PIXELS]));
-    double sum = 0;
-    for (float p : smoke[0]) {
-      sum += p;
-    }
-    if (smoke[0].length != 10 || Math.abs(sum - 1) > 1e-3) {
+    if (invalidOutput(smoke, 1).isPresent()) {
       throw new ModelBundleException(
           "model " + bundle.directory() + " does not output ten class probabilities");
     }
+    Optional<ReferenceBatch> reference = bundle.reference();
+    Optional<String> problem =
+        reference.isPresent()
+            ? reference.get().mismatch(classifier)
+            : invalidOutput(classifier.probabilities(syntheticBatch()), SYNTHETIC_BATCH);
+    if (problem.isPresent()) {
+      throw new ModelBundleException(
+          "model "
+              + bundle.directory()
+              + (reference.isPresent()
+                  ? " fails its " + ModelBundle.REFERENCE_FILE + " check: "
+                  : " fails on a batch of " + SYNTHETIC_BATCH + " random images: ")
+              + problem.get());
+    }
     return classifier;
+  }
+
+  /** Images in the check of a bundle without a reference batch. */
+  public static final int SYNTHETIC_BATCH = 64;
+
+  // Seeded, so every instance checks the same images; ink on a quarter of the pixels.
+  private static List<byte[]> syntheticBatch() {
+    Random random = new Random(784);
+    List<byte[]> images = new ArrayList<>();
+    for (int i = 0; i < SYNTHETIC_BATCH; i++) {
+      byte[] px = new byte[DigitImage.PIXELS];
+      for (int p = 0; p < px.length; p++) {
+        px[p] = random.nextInt(4) == 0 ? (byte) random.nextInt(256) : 0;
+      }
+      images.add(px);
+    }
+    return images;
+  }
+
+  /**
+   * Why {@code rows} is not a model's answer for {@code n} images, or empty if it is: {@code n}
+   * rows of ten finite probabilities in 0-1 that sum to one.
+   */
+  public static Optional<String> invalidOutput(float[][] rows, int n) {
+    if (rows == null || rows.length != n) {
+      return Optional.of(
+          "expected " + n + " rows of probabilities, got " + (rows == null ? 0 : rows.length));
+    }
+    for (int i = 0; i < n; i++) {
+      float[] row = rows[i];
+      if (row == null || row.length != 10) {
+        return Optional.of(
+            "row " + i + " has " + (row == null ? 0 : row.length) + " values, expected 10");
+      }
+      double sum = 0;
+      for (float p : row) {
+        if (!Float.isFinite(p) || p < -1e-6f || p > 1 + 1e-6f) {
+          return Optional.of("image " + i + " got probability " + p);
+        }
+        sum += p;
+      }
+      if (Math.abs(sum - 1) > 1e-3) {
+        return Optional.of("the probabilities of image " + i + " sum to " + sum);
+      }
+    }
+    return Optional.empty();
   }
 
   public String version() {

@@ -7,17 +7,21 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.Optional;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.util.ModelSerializer;
 
 /**
  * A trained network on disk: a directory holding {@code network.zip} (DL4J, without updater state)
  * and {@code bundle.json} ({@link ModelMetadata}). The version is a hash of the network file, so
- * the same weights always have the same version.
+ * the same weights always have the same version. An optional {@code reference.json} ({@link
+ * ReferenceBatch}) holds images and the answers this network gave them, checked before the bundle
+ * serves; it is not part of the version.
  */
 public record ModelBundle(Path directory, ModelMetadata metadata) {
   public static final String NETWORK_FILE = "network.zip";
   public static final String METADATA_FILE = "bundle.json";
+  public static final String REFERENCE_FILE = "reference.json";
 
   public Path networkFile() {
     return directory.resolve(NETWORK_FILE);
@@ -118,6 +122,38 @@ public record ModelBundle(Path directory, ModelMetadata metadata) {
               + meta);
     }
     return new ModelBundle(dir, metadata);
+  }
+
+  /**
+   * The bundle's reference batch, or empty for a bundle written before reference batches existed.
+   *
+   * @throws ModelBundleException if {@code reference.json} exists but cannot be read
+   */
+  public Optional<ReferenceBatch> reference() {
+    Path file = directory.resolve(REFERENCE_FILE);
+    if (!Files.exists(file)) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(Json.MAPPER.readValue(file.toFile(), ReferenceBatch.class));
+    } catch (IOException | RuntimeException e) {
+      throw new ModelBundleException(
+          file + " is not a valid reference batch: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Writes {@code reference} as the bundle's {@code reference.json}, beside and moved into place.
+   */
+  public static void writeReference(Path dir, ReferenceBatch reference) throws IOException {
+    Path tmp = Files.createTempFile(dir, ".reference", ".tmp");
+    try {
+      Json.MAPPER.writeValue(tmp.toFile(), reference);
+      readableByAll(tmp);
+      Files.move(tmp, dir.resolve(REFERENCE_FILE), StandardCopyOption.REPLACE_EXISTING);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
   }
 
   /** A fresh network instance from the bundle; each call returns an independent copy. */

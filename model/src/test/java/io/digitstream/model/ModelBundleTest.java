@@ -27,6 +27,12 @@ class ModelBundleTest {
 
   @BeforeAll
   static void writeATinyBundle() throws Exception {
+    MultiLayerNetwork net = tinyNetwork();
+    bundle = ModelBundle.write(dir.resolve("tiny"), net, tinyMetadata(net));
+  }
+
+  /** A small convolutional network, initialised with seed 7; also used by other tests here. */
+  static MultiLayerNetwork tinyNetwork() {
     MultiLayerNetwork net =
         new MultiLayerNetwork(
             new NeuralNetConfiguration.Builder()
@@ -42,22 +48,24 @@ class ModelBundleTest {
                 .setInputType(InputType.convolutional(28, 28, 1))
                 .build());
     net.init();
-    ModelMetadata meta =
-        new ModelMetadata(
-            1,
-            null,
-            null,
-            "tiny",
-            ModelMetadata.PREPROCESSING,
-            net.numParams(),
-            "now",
-            "test",
-            Map.of(),
-            Map.of("seed", 7),
-            0.1,
-            null,
-            List.of());
-    bundle = ModelBundle.write(dir.resolve("tiny"), net, meta);
+    return net;
+  }
+
+  static ModelMetadata tinyMetadata(MultiLayerNetwork net) {
+    return new ModelMetadata(
+        1,
+        null,
+        null,
+        "tiny",
+        ModelMetadata.PREPROCESSING,
+        net.numParams(),
+        "now",
+        "test",
+        Map.of(),
+        Map.of("seed", 7),
+        0.1,
+        null,
+        List.of());
   }
 
   private static List<byte[]> randomImages(int n) {

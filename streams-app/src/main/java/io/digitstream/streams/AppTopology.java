@@ -6,6 +6,7 @@ import io.digitstream.streams.accuracy.AccuracySettings;
 import io.digitstream.streams.accuracy.AccuracyTopology;
 import io.digitstream.streams.accuracy.FutureTimestampCheck;
 import io.digitstream.streams.deadletter.KeyMatchesId;
+import io.digitstream.streams.deadletter.UnscorableImages;
 import io.digitstream.streams.metrics.AppMetrics;
 import io.digitstream.streams.scoring.BatchScorer;
 import io.digitstream.streams.scoring.Batching;
@@ -99,6 +100,15 @@ public final class AppTopology {
             shadowPredictions.name(),
             Produced.with(shadowPredictions.keySerde(), shadowPredictions.valueSerde())
                 .withName("shadow-predictions"));
+    // Images that every model fails on, even alone: dead letters with the reason.
+    Topics.Topic<byte[]> deadLetters = topics.deadLetters();
+    scored
+        .processValues(
+            () -> new UnscorableImages(images.name(), metrics), Named.as(BatchScorer.UNSCORABLE))
+        .to(
+            deadLetters.name(),
+            Produced.with(deadLetters.keySerde(), deadLetters.valueSerde())
+                .withName("unscorable-dead-letters"));
     return scored;
   }
 }

@@ -4,16 +4,21 @@ import io.digitstream.accuracy.AccuracyWindow;
 import io.digitstream.accuracy.WindowKind;
 import io.digitstream.config.ConfigException;
 import io.digitstream.model.ModelBundle;
+import io.digitstream.model.ModelBundleException;
 import io.digitstream.streams.accuracy.AccuracyQueries;
 import io.digitstream.streams.accuracy.Peers;
 import io.digitstream.streams.accuracy.QueryUnavailableException;
 import io.digitstream.streams.accuracy.VersionSummary;
 import io.digitstream.streams.metrics.AppMetrics;
 import io.digitstream.streams.metrics.InstanceStats;
+import io.digitstream.streams.models.FleetModels;
+import io.digitstream.streams.models.ModelSettings;
 import io.digitstream.streams.models.ModelStatus;
 import io.digitstream.streams.models.ModelSwitcher;
 import io.digitstream.streams.models.ModelWatcher;
 import io.digitstream.streams.scoring.ClassifierPool;
+import io.digitstream.streams.scoring.ModelFailure;
+import io.digitstream.streams.scoring.Quarantine;
 import io.digitstream.streams.web.Backend;
 import io.digitstream.streams.web.Summary;
 import io.digitstream.streams.web.WebServer;
@@ -21,6 +26,7 @@ import io.digitstream.topic.TopicProvisioner;
 import io.digitstream.topic.TopicRole;
 import io.digitstream.topic.TopicSetupException;
 import io.digitstream.topic.TopicSpec;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -83,6 +89,7 @@ public final class ScoringService implements AutoCloseable {
   private volatile AccuracyQueries queries;
   private volatile ModelSwitcher switcher;
   private ModelWatcher watcher;
+  private volatile FleetModels fleet;
 
   public ScoringService(StreamsSettings settings) {
     this.settings = settings;
@@ -100,7 +107,7 @@ public final class ScoringService implements AutoCloseable {
     warnIfNotExactlyOnce();
     // The model first: a wrong path fails in milliseconds, without touching the cluster.
     ModelBundle bundle = ModelBundle.open(settings.model());
-    ClassifierPool classifiers = ClassifierPool.load(bundle, settings.nativeThreads());
+    ClassifierPool classifiers = loadModel(bundle);
     log.info("Model {} loaded from {}", bundle.version(), bundle.directory());
     Properties kafka = settings.kafka();
     provisionTopics(kafka);
@@ -113,9 +120,33 @@ public final class ScoringService implements AutoCloseable {
       streams = created;
       created.start();
       watcher.start();
+      compareModelsWithOtherInstances(created);
     } catch (RuntimeException e) {
       closeWebAndMetrics();
       throw e;
+    }
+  }
+
+  /**
+   * The configured model, checked; any failure of the load (an error such as javacpp's
+   * out-of-memory or a native library that does not link included) becomes a {@link
+   * ModelBundleException}, which the command line reports in one line with exit code 2.
+   */
+  private ClassifierPool loadModel(ModelBundle bundle) {
+    Quarantine quarantine;
+    try {
+      quarantine = Quarantine.at(settings.quarantineFile());
+    } catch (UncheckedIOException e) {
+      throw new ConfigException(e.getMessage());
+    }
+    try {
+      return ClassifierPool.load(bundle, settings.nativeThreads(), quarantine);
+    } catch (ModelBundleException e) {
+      throw e;
+    } catch (Throwable e) {
+      ModelFailure.rethrowIfFatal(e);
+      throw new ModelBundleException(
+          "cannot load the model in " + bundle.directory() + ": " + ModelFailure.describe(e), e);
     }
   }
 
@@ -150,11 +181,64 @@ public final class ScoringService implements AutoCloseable {
   /** An announced model overrides the configured one from the first batch on. */
   private void followModelAnnouncements(
       Properties kafka, ModelBundle bundle, ClassifierPool classifiers) {
+    ModelSettings models = settings.models();
     switcher =
-        new ModelSwitcher(classifiers, bundle.directory().toAbsolutePath().toString(), metrics);
+        new ModelSwitcher(
+            classifiers, bundle.directory().toAbsolutePath().toString(), metrics, models);
     watcher =
-        new ModelWatcher(modelsConsumerConfig(kafka), settings.topics().names().models(), switcher);
+        new ModelWatcher(
+            modelsConsumerConfig(kafka),
+            settings.topics().names().models(),
+            switcher,
+            models::retryDelay,
+            metrics::watcherRestarted);
     watcher.catchUp(ADMIN_TIMEOUT);
+  }
+
+  /**
+   * Asks the other instances which model they serve, in the background (see {@link FleetModels}).
+   */
+  private void compareModelsWithOtherInstances(KafkaStreams created) {
+    fleet =
+        new FleetModels(
+            () -> switcher.status().active().version(),
+            () -> otherInstances(created),
+            this::askModels,
+            settings.models().divergenceGrace(),
+            System::currentTimeMillis,
+            metrics);
+    fleet.start(settings.models().peerInterval());
+  }
+
+  private List<String> otherInstances(KafkaStreams created) {
+    List<String> others = new ArrayList<>();
+    if (created.state().isRunningOrRebalancing()) {
+      for (StreamsMetadata other : created.metadataForAllStreamsClients()) {
+        if (!other.hostInfo().equals(self)) {
+          others.add(other.hostInfo().host() + ":" + other.hostInfo().port());
+        }
+      }
+    }
+    return others;
+  }
+
+  private Optional<FleetModels.Report> askModels(String server) {
+    try {
+      return peers.get(HostInfo.buildFromEndpoint(server), "/api/models", FleetModels.Report.class);
+    } catch (QueryUnavailableException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** This instance's answer at {@code /api/models}. */
+  private FleetModels.Report localModels() {
+    HostInfo me = self;
+    ModelStatus status = switcher.status();
+    return new FleetModels.Report(
+        me == null ? null : me.host() + ":" + me.port(),
+        state().name(),
+        status.active().version(),
+        status.shadowVersion());
   }
 
   /** The page, REST API and metrics; its address becomes {@code application.server}. */
@@ -366,7 +450,13 @@ public final class ScoringService implements AutoCloseable {
    * {@link #start}.
    */
   public Optional<ModelStatus> model() {
-    return Optional.ofNullable(switcher).map(ModelSwitcher::status);
+    return Optional.ofNullable(switcher).map(this::withDivergence);
+  }
+
+  // From cached state only: /health must answer without asking anyone.
+  private ModelStatus withDivergence(ModelSwitcher current) {
+    FleetModels f = fleet;
+    return current.status().withDivergence(f == null ? null : f.divergence());
   }
 
   /** The running topology; empty before {@link #start}. */
@@ -399,6 +489,9 @@ public final class ScoringService implements AutoCloseable {
   }
 
   private synchronized void closeWebAndMetrics() {
+    if (fleet != null) {
+      fleet.close();
+    }
     if (watcher != null) {
       watcher.close();
     }
@@ -463,7 +556,15 @@ public final class ScoringService implements AutoCloseable {
       if (current == null) {
         throw new QueryUnavailableException("the application is starting", null);
       }
-      return current.status();
+      return withDivergence(current);
+    }
+
+    @Override
+    public FleetModels.Report models() {
+      if (switcher == null) {
+        throw new QueryUnavailableException("the application is starting", null);
+      }
+      return localModels();
     }
 
     @Override

@@ -5,6 +5,7 @@ import io.digitstream.config.Settings;
 import io.digitstream.streams.accuracy.AccuracySettings;
 import io.digitstream.streams.deadletter.DeadLetterDeserializationHandler;
 import io.digitstream.streams.deadletter.DeadLetterProcessingHandler;
+import io.digitstream.streams.models.ModelSettings;
 import io.digitstream.streams.scoring.Batching;
 import io.digitstream.streams.web.HttpSettings;
 import io.digitstream.topic.TopicNames;
@@ -42,6 +43,7 @@ import org.slf4j.LoggerFactory;
  * @param accuracy the label join and the accuracy windows
  * @param http where the REST server and the accuracy page listen
  * @param rocksDbMemoryMb the memory budget of all RocksDB stores together, MiB
+ * @param models retries of refused announcements and the comparison with other instances
  */
 public record StreamsSettings(
     Properties kafka,
@@ -54,7 +56,8 @@ public record StreamsSettings(
     int nativeThreads,
     AccuracySettings accuracy,
     HttpSettings http,
-    int rocksDbMemoryMb) {
+    int rocksDbMemoryMb,
+    ModelSettings models) {
 
   public static final String MODEL = "digitstream.model";
   public static final String BATCH_MAX_SIZE = "digitstream.batch.max.size";
@@ -90,7 +93,12 @@ public record StreamsSettings(
           AccuracySettings.MAX_FUTURE_MS,
           HttpSettings.HOST,
           HttpSettings.PORT,
-          HttpSettings.ALLOWED_HOSTS);
+          HttpSettings.ALLOWED_HOSTS,
+          ModelSettings.RETRY_INITIAL_MS,
+          ModelSettings.RETRY_MAX_MS,
+          ModelSettings.RETRY_ATTEMPTS,
+          ModelSettings.PEER_INTERVAL_MS,
+          ModelSettings.DIVERGENCE_GRACE_MS);
 
   public StreamsSettings {
     kafka = copy(kafka);
@@ -158,6 +166,12 @@ public record StreamsSettings(
     d.put(AccuracySettings.MAX_FUTURE_MS, String.valueOf(accuracy.maxFuture().toMillis()));
     d.put(HttpSettings.HOST, HttpSettings.DEFAULT_HOST);
     d.put(HttpSettings.PORT, String.valueOf(HttpSettings.DEFAULT_PORT));
+    ModelSettings models = ModelSettings.defaults();
+    d.put(ModelSettings.RETRY_INITIAL_MS, String.valueOf(models.retryInitial().toMillis()));
+    d.put(ModelSettings.RETRY_MAX_MS, String.valueOf(models.retryMax().toMillis()));
+    d.put(ModelSettings.RETRY_ATTEMPTS, String.valueOf(models.retryAttempts()));
+    d.put(ModelSettings.PEER_INTERVAL_MS, String.valueOf(models.peerInterval().toMillis()));
+    d.put(ModelSettings.DIVERGENCE_GRACE_MS, String.valueOf(models.divergenceGrace().toMillis()));
     return d;
   }
 
@@ -217,6 +231,14 @@ public record StreamsSettings(
             Settings.intValue(merged, HttpSettings.PORT, 0, 65_535),
             merged.getProperty(HttpSettings.ALLOWED_HOSTS));
     int rocksDbMemoryMb = Settings.intValue(merged, ROCKSDB_MEMORY_MB, 16, 1 << 20);
+    int hour = (int) Duration.ofHours(1).toMillis();
+    ModelSettings models =
+        new ModelSettings(
+            millis(merged, ModelSettings.RETRY_INITIAL_MS, 10, hour),
+            millis(merged, ModelSettings.RETRY_MAX_MS, 10, hour),
+            Settings.intValue(merged, ModelSettings.RETRY_ATTEMPTS, 0, 1_000_000),
+            millis(merged, ModelSettings.PEER_INTERVAL_MS, 100, hour),
+            millis(merged, ModelSettings.DIVERGENCE_GRACE_MS, 0, Integer.MAX_VALUE));
     String model = merged.getProperty(MODEL);
     if (model == null || model.isBlank()) {
       throw ConfigException.invalid(MODEL, model, "the path of a model bundle directory");
@@ -263,7 +285,19 @@ public record StreamsSettings(
         nativeThreads,
         accuracy,
         http,
-        rocksDbMemoryMb);
+        rocksDbMemoryMb,
+        models);
+  }
+
+  /**
+   * Where this instance keeps the model versions it quarantined: beside Kafka Streams' own
+   * directory of this application in {@code state.dir}, so that it lives as long as the local
+   * state.
+   */
+  public Path quarantineFile() {
+    return Path.of(kafka.getProperty(StreamsConfig.STATE_DIR_CONFIG))
+        .resolve(
+            kafka.getProperty(StreamsConfig.APPLICATION_ID_CONFIG) + ".quarantined-models.json");
   }
 
   /** The topic of the shadow model's predictions ({@value #SHADOW_TOPIC}). */
@@ -324,6 +358,14 @@ public record StreamsSettings(
     all.setProperty(HttpSettings.HOST, http.host());
     all.setProperty(HttpSettings.PORT, String.valueOf(http.port()));
     all.setProperty(ROCKSDB_MEMORY_MB, String.valueOf(rocksDbMemoryMb));
+    all.setProperty(
+        ModelSettings.RETRY_INITIAL_MS, String.valueOf(models.retryInitial().toMillis()));
+    all.setProperty(ModelSettings.RETRY_MAX_MS, String.valueOf(models.retryMax().toMillis()));
+    all.setProperty(ModelSettings.RETRY_ATTEMPTS, String.valueOf(models.retryAttempts()));
+    all.setProperty(
+        ModelSettings.PEER_INTERVAL_MS, String.valueOf(models.peerInterval().toMillis()));
+    all.setProperty(
+        ModelSettings.DIVERGENCE_GRACE_MS, String.valueOf(models.divergenceGrace().toMillis()));
     topics.names().byRole().forEach((role, name) -> all.setProperty(role.settingsKey(), name));
     return Settings.describe(all);
   }

@@ -5,6 +5,7 @@ import io.digitstream.model.DigitClassifier;
 import io.digitstream.model.ModelBundle;
 import io.digitstream.record.Codec;
 import io.digitstream.record.DigitImage;
+import io.digitstream.streams.models.ModelStatus;
 import io.digitstream.streams.scoring.ClassifierPool;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -51,7 +52,8 @@ public final class Fixtures {
   /** One pool for the whole test run: loading a network takes a noticeable fraction of a second. */
   public static synchronized ClassifierPool classifiers() {
     if (classifiers == null) {
-      classifiers = ClassifierPool.load(bundle(), 1);
+      classifiers =
+          ClassifierPool.load(bundle(), 1, io.digitstream.streams.scoring.Quarantine.inMemory());
     }
     return classifiers;
   }
@@ -117,6 +119,15 @@ public final class Fixtures {
     // Several applications run in one test JVM: each REST server on a free port.
     s.put("digitstream.http.port", "0");
     return s;
+  }
+
+  /** Waits up to a minute for the service's model status to meet {@code condition}. */
+  public static void awaitModel(
+      ScoringService service, java.util.function.Predicate<ModelStatus> condition) {
+    org.awaitility.Awaitility.await("model status")
+        .atMost(java.time.Duration.ofSeconds(60))
+        .pollInterval(java.time.Duration.ofMillis(50))
+        .until(() -> service.model().orElseThrow(), condition);
   }
 
   /** {@code prefix} and a random suffix: a name no other test run uses. */

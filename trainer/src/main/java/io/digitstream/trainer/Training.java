@@ -9,6 +9,7 @@ import io.digitstream.model.Evaluator;
 import io.digitstream.model.ModelBundle;
 import io.digitstream.model.ModelMetadata;
 import io.digitstream.model.ModelMetadata.EpochRecord;
+import io.digitstream.model.ReferenceBatch;
 import io.digitstream.model.Sha256;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -192,10 +193,25 @@ final class Training {
             testMatrix.accuracy(),
             history);
     ModelBundle bundle = ModelBundle.write(options.output(), best, metadata);
+    writeReference(bundle, train);
     out.printf(
         "Wrote model bundle %s (version %s) in %.0f s%n",
         bundle.directory(), bundle.version(), seconds);
     return new Result(bundle, testMatrix, seconds);
+  }
+
+  /**
+   * The first training images and the written network's answers to them, as {@code reference.json}:
+   * every instance checks a candidate against them before serving it.
+   */
+  private static void writeReference(ModelBundle bundle, MnistDataset train) throws IOException {
+    List<byte[]> images = new ArrayList<>();
+    for (int i = 0; i < Math.min(ReferenceBatch.DEFAULT_SIZE, train.size()); i++) {
+      images.add(train.image(i));
+    }
+    // Recorded from the network as read back from network.zip, which is what instances load.
+    DigitClassifier written = new DigitClassifier(bundle.loadNetwork(), bundle.version());
+    ModelBundle.writeReference(bundle.directory(), ReferenceBatch.record(written, images));
   }
 
   private Map<String, Object> hyperParameters(

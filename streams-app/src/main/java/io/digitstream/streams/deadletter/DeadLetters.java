@@ -73,23 +73,47 @@ public final class DeadLetters {
       int partition,
       long offset,
       Exception exception) {
+    Headers headers =
+        headers(
+            originalHeaders,
+            exception.getClass().getName(),
+            reason(exception),
+            exception instanceof InvalidRecordException ? null : stackTrace(exception),
+            topic,
+            partition,
+            offset);
+    // A negative timestamp is refused by the producer; the broker then stamps the dead letter.
+    Long keptTimestamp = timestamp >= 0 ? timestamp : null;
+    return new ProducerRecord<>(deadLetterTopic, null, keptTimestamp, key, value, headers);
+  }
+
+  /**
+   * The original headers followed by the dead-letter headers; {@code stackTrace} may be null (a bad
+   * record's reason is its message).
+   */
+  static Headers headers(
+      Headers originalHeaders,
+      String exceptionClass,
+      String reason,
+      String stackTrace,
+      String topic,
+      int partition,
+      long offset) {
     Headers headers = new RecordHeaders();
     if (originalHeaders != null) {
       for (Header header : originalHeaders) {
         headers.add(header);
       }
     }
-    add(headers, EXCEPTION, exception.getClass().getName());
-    add(headers, MESSAGE, reason(exception));
-    if (!(exception instanceof InvalidRecordException)) {
-      add(headers, STACKTRACE, stackTrace(exception));
+    add(headers, EXCEPTION, exceptionClass);
+    add(headers, MESSAGE, reason);
+    if (stackTrace != null) {
+      add(headers, STACKTRACE, stackTrace);
     }
     add(headers, TOPIC, topic);
     add(headers, PARTITION, String.valueOf(partition));
     add(headers, OFFSET, String.valueOf(offset));
-    // A negative timestamp is refused by the producer; the broker then stamps the dead letter.
-    Long keptTimestamp = timestamp >= 0 ? timestamp : null;
-    return new ProducerRecord<>(deadLetterTopic, null, keptTimestamp, key, value, headers);
+    return headers;
   }
 
   /** The exception's message, or its class name when it has none. */

@@ -74,7 +74,11 @@ public final class AppMetrics implements AutoCloseable {
     /** The bundle failed a check (missing, checksum, version, load, smoke prediction). */
     REFUSED,
     /** The announcement record itself could not be read. */
-    INVALID
+    INVALID,
+    /** The record's key is not the announcement's role. */
+    MISKEYED,
+    /** The announced version is quarantined on this instance. */
+    QUARANTINED
   }
 
   /** Where a dead letter came from: tag of {@code digitstream.dead.letters}. */
@@ -96,6 +100,10 @@ public final class AppMetrics implements AutoCloseable {
   private final Map<String, double[]> rollingAccuracy = new ConcurrentHashMap<>();
   private final Map<ModelReload, Counter> modelReloads = new LinkedHashMap<>();
   private final Map<String, double[]> activeModel = new ConcurrentHashMap<>();
+  private final Counter modelsQuarantined;
+  private final Counter modelDivergence;
+  private final double[] modelPeersDiverging = {0};
+  private final Counter watcherRestarts;
   private final Throughput throughput;
   private KafkaStreamsMetrics streamsMetrics;
 
@@ -177,6 +185,24 @@ public final class AppMetrics implements AutoCloseable {
               .tag("outcome", lower(outcome))
               .register(registry));
     }
+    modelsQuarantined =
+        Counter.builder("digitstream.model.quarantined")
+            .description(
+                "Models taken out of service after failing on a batch the last good model scored")
+            .register(registry);
+    modelDivergence =
+        Counter.builder("digitstream.model.divergence")
+            .description(
+                "Times this instance found other instances serving another active model for"
+                    + " longer than the grace period")
+            .register(registry);
+    Gauge.builder("digitstream.model.peers.diverging", modelPeersDiverging, h -> h[0])
+        .description("Instances that now serve another active model than this one")
+        .register(registry);
+    watcherRestarts =
+        Counter.builder("digitstream.model.watcher.restarts")
+            .description("Times the model announcement watcher failed and was started again")
+            .register(registry);
     accuracyDeltasTooLate =
         Counter.builder("digitstream.accuracy.deltas.too.late")
             .description(
@@ -257,6 +283,36 @@ public final class AppMetrics implements AutoCloseable {
 
   public long modelReloads(ModelReload outcome) {
     return (long) modelReloads.get(outcome).count();
+  }
+
+  /** A model quarantined: {@code digitstream_model_quarantined_total}. */
+  public void modelQuarantined() {
+    modelsQuarantined.increment();
+  }
+
+  public long modelsQuarantined() {
+    return (long) modelsQuarantined.count();
+  }
+
+  /**
+   * How many instances serve another active model now (gauge {@code
+   * digitstream_model_peers_diverging}); {@code started} counts a divergence that has just
+   * outlasted its grace period ({@code digitstream_model_divergence_total}).
+   */
+  public void modelDivergence(int diverging, boolean started) {
+    modelPeersDiverging[0] = diverging;
+    if (started) {
+      modelDivergence.increment();
+    }
+  }
+
+  public long modelDivergences() {
+    return (long) modelDivergence.count();
+  }
+
+  /** The announcement watcher failed and was started again. */
+  public void watcherRestarted() {
+    watcherRestarts.increment();
   }
 
   /**

@@ -3,12 +3,15 @@ package io.digitstream.streams.models;
 import io.digitstream.record.Codec;
 import io.digitstream.record.InvalidRecordException;
 import io.digitstream.record.ModelAnnouncement;
+import io.digitstream.streams.scoring.ModelFailure;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.function.Function;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -38,6 +41,8 @@ public final class ModelWatcher implements AutoCloseable {
   private final Consumer<byte[], byte[]> consumer;
   private final String topic;
   private final ModelSwitcher switcher;
+  private final Function<Integer, Duration> retryPause;
+  private final Runnable onRestart;
   private final Thread thread;
   private volatile boolean running = true;
   private boolean started;
@@ -47,6 +52,21 @@ public final class ModelWatcher implements AutoCloseable {
    *     set here
    */
   public ModelWatcher(Properties consumerConfig, String topic, ModelSwitcher switcher) {
+    this(consumerConfig, topic, switcher, ModelSettings.defaults()::retryDelay, () -> {});
+  }
+
+  /**
+   * @param retryPause the pause after the n-th failure in a row of the watcher's own loop
+   * @param onRestart called when the loop failed and is about to poll again (a metric)
+   */
+  public ModelWatcher(
+      Properties consumerConfig,
+      String topic,
+      ModelSwitcher switcher,
+      Function<Integer, Duration> retryPause,
+      Runnable onRestart) {
+    this.retryPause = retryPause;
+    this.onRestart = onRestart;
     Properties config = new Properties();
     config.putAll(consumerConfig);
     config.remove(ConsumerConfig.GROUP_ID_CONFIG);
@@ -60,6 +80,9 @@ public final class ModelWatcher implements AutoCloseable {
     this.switcher = switcher;
     this.thread = new Thread(this::follow, "digitstream-model-watcher");
     thread.setDaemon(true);
+    // Only a broken JVM gets past the loop's handler; say so rather than vanish.
+    thread.setUncaughtExceptionHandler(
+        (t, e) -> log.error("The model announcement watcher died; no further model switches", e));
   }
 
   /**
@@ -107,7 +130,9 @@ public final class ModelWatcher implements AutoCloseable {
   private void applyNewestValid(List<ModelAnnouncement> newestFirst) {
     String refusedNewest = null;
     for (ModelAnnouncement announcement : newestFirst) {
-      if (switcher.apply(announcement)) {
+      boolean applied =
+          refusedNewest == null ? switcher.apply(announcement) : switcher.applyOlder(announcement);
+      if (applied) {
         if (refusedNewest != null) {
           log.warn(
               "Serving {} model {}, the newest announcement that passed its checks; newer ones"
@@ -146,22 +171,43 @@ public final class ModelWatcher implements AutoCloseable {
   }
 
   private void follow() {
+    int failures = 0;
     try {
       while (running) {
-        // In order: the last announcement of a poll is the one that stays active.
-        for (ConsumerRecord<byte[], byte[]> record : consumer.poll(POLL)) {
-          ModelAnnouncement announcement = decode(record);
-          if (announcement != null) {
-            switcher.apply(announcement);
+        try {
+          // In order: the last announcement of a poll is the one that stays active.
+          for (ConsumerRecord<byte[], byte[]> record : consumer.poll(POLL)) {
+            ModelAnnouncement announcement = decode(record);
+            if (announcement != null) {
+              switcher.apply(announcement);
+            }
           }
+          switcher.retryDue(System.currentTimeMillis());
+          failures = 0;
+        } catch (WakeupException | InterruptException e) {
+          throw e;
+        } catch (Throwable e) {
+          // The consumer refused (e.g. authorisation revoked) or a switch failed unexpectedly:
+          // the current model keeps serving, and the watcher tries again after a pause rather
+          // than ending without a trace.
+          ModelFailure.rethrowIfFatal(e);
+          failures++;
+          Duration pause = retryPause.apply(failures);
+          log.error(
+              "The model announcement watcher failed ({} in a row); polling again in {} ms",
+              failures,
+              pause.toMillis(),
+              e);
+          switcher.invalid(
+              "the models topic could not be read: " + ModelFailure.describe(e) + "; retrying");
+          onRestart.run();
+          Thread.sleep(pause.toMillis());
         }
       }
     } catch (WakeupException | InterruptException e) {
       // close() asked us to stop.
-    } catch (RuntimeException e) {
-      // The consumer is unusable (e.g. authorisation revoked): the current model keeps serving.
-      log.error("The model announcement watcher stopped; no further model switches", e);
-      switcher.invalid("the models topic cannot be read any more: " + e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     } finally {
       consumer.close(Duration.ofSeconds(5));
     }
@@ -173,12 +219,19 @@ public final class ModelWatcher implements AutoCloseable {
       // A tombstone only lets compaction forget a key; it announces nothing.
       return null;
     }
+    ModelAnnouncement announcement;
     try {
-      return CODEC.decode(record.value());
+      announcement = CODEC.decode(record.value());
     } catch (InvalidRecordException e) {
       switcher.invalid(where + ": " + e.getMessage());
       return null;
     }
+    String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
+    if (!announcement.key().equals(key)) {
+      switcher.miskeyed(announcement, key, where);
+      return null;
+    }
+    return announcement;
   }
 
   /** Stops following; the model in use stays. */

@@ -2,6 +2,7 @@ package io.digitstream.streams.scoring;
 
 import io.digitstream.image.Pixels;
 import io.digitstream.model.DigitClassifier;
+import io.digitstream.record.Codec;
 import io.digitstream.record.DigitImage;
 import io.digitstream.record.Prediction;
 import io.digitstream.streams.metrics.AppMetrics;
@@ -11,6 +12,7 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.header.Header;
@@ -53,6 +55,18 @@ public final class BatchScorer implements Processor<String, DigitImage, String, 
    * shadow predictions topic.
    */
   public static final String ROLE_HEADER = "digitstream.model.role";
+
+  /**
+   * The child that turns images their model fails on into dead letters; {@code AppTopology} gives
+   * the node this name.
+   */
+  public static final String UNSCORABLE = "unscorable";
+
+  /** Header of an {@value #UNSCORABLE} record: the image as JSON. */
+  public static final String UNSCORABLE_IMAGE_HEADER = "digitstream.unscorable.image";
+
+  /** Header of an {@value #UNSCORABLE} record: why the model failed on it. */
+  public static final String UNSCORABLE_REASON_HEADER = "digitstream.unscorable.reason";
 
   private static final byte[] SHADOW_ROLE = "shadow".getBytes(StandardCharsets.UTF_8);
   private static final Logger log = LoggerFactory.getLogger(BatchScorer.class);
@@ -139,31 +153,25 @@ public final class BatchScorer implements Processor<String, DigitImage, String, 
     for (int i = 0; i < n; i++) {
       Pixels.normalise(pending.get(i).image().pixels(), input, i * DigitImage.PIXELS);
     }
-    // The classifier is taken once per batch: a model switch takes effect between two batches,
-    // and every prediction of this batch names the version that really scored it.
-    DigitClassifier classifier = null;
-    float[][] probabilities;
     long started = System.nanoTime();
-    try {
-      classifier = classifiers.forCurrentThread();
-      probabilities = classifier.output(input, n);
-    } catch (RuntimeException e) {
-      String version = classifier != null ? classifier.version() : classifiers.version();
-      throw new ScoringException("model " + version + " failed on a batch of " + n + " images", e);
-    }
+    Scored scored = score(input, n);
     // The real clock: the context's time is cached per loop of the stream thread and can be
     // older than this batch's inference.
     long scoredAt = System.currentTimeMillis();
-    metrics.batchScored(n, System.nanoTime() - started);
+    metrics.batchScored(scored.count(), System.nanoTime() - started);
     for (int i = 0; i < n; i++) {
       PendingImage image = pending.get(i).image();
+      if (scored.probabilities()[i] == null) {
+        deadLetter(image, scored.version(), scored.failures()[i]);
+        continue;
+      }
       Prediction prediction =
           Prediction.fromProbabilities(
-              image.id(), probabilities[i], classifier.version(), image.timestamp(), scoredAt);
+              image.id(), scored.probabilities()[i], scored.version(), image.timestamp(), scoredAt);
       metrics.predicted(prediction.digit(), image.timestamp(), scoredAt);
       context.forward(new Record<>(image.id(), prediction, image.timestamp()));
     }
-    scoreShadow(input, n, scoredAt);
+    scoreShadow(input, n, scoredAt, scored);
     // Deleting after forwarding: under at-least-once a crash in between repeats, never loses.
     for (Slot slot : pending) {
       // put(null) deletes without reading back (and deserialising) the old value, as delete does.
@@ -174,11 +182,147 @@ public final class BatchScorer implements Processor<String, DigitImage, String, 
   }
 
   /**
+   * The batch's probabilities and the version that gave them. The classifier is taken once per
+   * batch: a model switch takes effect between two batches, and every prediction of a batch names
+   * the version that really scored it. When the current model fails (an exception, an error such as
+   * javacpp's out-of-memory, or output that is not ten finite probabilities per image), the last
+   * good model scores the same batch; if it succeeds the failed model is quarantined. If it fails
+   * too, the batch is to blame, not the model: {@link #isolate} finds the images at fault.
+   */
+  private Scored score(float[] input, int n) {
+    DigitClassifier active = classifiers.forCurrentThread();
+    Throwable failure;
+    try {
+      return new Scored(active.version(), checked(active, input, n), new String[n]);
+    } catch (Throwable t) {
+      ModelFailure.rethrowIfFatal(t);
+      failure = t;
+    }
+    String reason =
+        "model "
+            + active.version()
+            + " failed on a batch of "
+            + n
+            + " images: "
+            + ModelFailure.describe(failure);
+    DigitClassifier fallback = classifiers.fallbackForCurrentThread(active.version());
+    if (fallback != null) {
+      try {
+        float[][] probabilities = checked(fallback, input, n);
+        if (classifiers.quarantine(active.version(), fallback.version(), reason)) {
+          log.error(
+              "{}; quarantined it, model {} scored the batch and serves from now on",
+              reason,
+              fallback.version(),
+              failure);
+          metrics.modelQuarantined();
+          metrics.activeModel(classifiers.version());
+        }
+        return new Scored(fallback.version(), probabilities, new String[n]);
+      } catch (Throwable t) {
+        ModelFailure.rethrowIfFatal(t);
+        log.warn(
+            "{}; model {} failed on it too ({}), so the batch is at fault: scoring its images one"
+                + " by one",
+            reason,
+            fallback.version(),
+            ModelFailure.describe(t));
+      }
+    }
+    return isolate(active, input, n, failure);
+  }
+
+  /**
+   * Scores each image of a batch alone with {@code classifier}; the images that fail alone are
+   * dead-lettered. If the model cannot score even a blank image, nothing here is the images' fault:
+   * the model or the native runtime is broken, and the stream thread stops ({@link
+   * ScoringException}) so that the batch is scored again after a restart.
+   */
+  private Scored isolate(DigitClassifier classifier, float[] input, int n, Throwable batchFailure) {
+    float[][] probabilities = new float[n][];
+    String[] failures = new String[n];
+    int scored = 0;
+    for (int i = 0; i < n; i++) {
+      float[] one = Arrays.copyOfRange(input, i * DigitImage.PIXELS, (i + 1) * DigitImage.PIXELS);
+      try {
+        probabilities[i] = checked(classifier, one, 1)[0];
+        scored++;
+      } catch (Throwable t) {
+        ModelFailure.rethrowIfFatal(t);
+        failures[i] = ModelFailure.describe(t);
+      }
+    }
+    if (scored == 0) {
+      try {
+        checked(classifier, new float[DigitImage.PIXELS], 1);
+      } catch (Throwable t) {
+        ModelFailure.rethrowIfFatal(t);
+        throw new ScoringException(
+            "model "
+                + classifier.version()
+                + " failed on a batch of "
+                + n
+                + " images, on each alone and on a blank image",
+            batchFailure);
+      }
+    }
+    return new Scored(classifier.version(), probabilities, failures);
+  }
+
+  /** The classifier's output, or an exception saying why it is not a model's answer. */
+  private static float[][] checked(DigitClassifier classifier, float[] input, int n) {
+    float[][] out = classifier.output(input, n);
+    Optional<String> invalid = DigitClassifier.invalidOutput(out, n);
+    if (invalid.isPresent()) {
+      throw new IllegalStateException("invalid output: " + invalid.get());
+    }
+    return out;
+  }
+
+  /**
+   * Sends an image that its model failed on, alone, to the dead-letter branch ({@value
+   * #UNSCORABLE}): its JSON and the reason travel in headers of an empty prediction record, which
+   * that branch turns into the dead letter.
+   */
+  private void deadLetter(PendingImage image, String version, String reason) {
+    log.warn(
+        "Dead-lettering image {}: model {} fails on it alone: {}", image.id(), version, reason);
+    Headers headers =
+        new RecordHeaders()
+            .add(UNSCORABLE_IMAGE_HEADER, Codec.images().encode(image.toImage()))
+            .add(
+                UNSCORABLE_REASON_HEADER,
+                ("model " + version + " fails on this image: " + reason)
+                    .getBytes(StandardCharsets.UTF_8));
+    context.forward(new Record<>(image.id(), null, image.timestamp(), headers), UNSCORABLE);
+  }
+
+  /** True for the record of an image sent to the {@value #UNSCORABLE} branch. */
+  public static boolean isUnscorable(Headers headers) {
+    return headers.lastHeader(UNSCORABLE_IMAGE_HEADER) != null;
+  }
+
+  /**
+   * What a batch came to: per image its probabilities, or null and why it failed.
+   *
+   * @param version the model that scored it
+   */
+  private record Scored(String version, float[][] probabilities, String[] failures) {
+    int count() {
+      int c = 0;
+      for (float[] p : probabilities) {
+        c += p == null ? 0 : 1;
+      }
+      return c;
+    }
+  }
+
+  /**
    * In shadow mode, scores the same batch with the candidate and forwards its predictions marked
    * with {@link #ROLE_HEADER}, so they reach the label join but not the predictions topic. A
    * candidate that fails is retired rather than taking the active model's scoring down with it.
    */
-  private void scoreShadow(float[] input, int n, long scoredAt) {
+  private void scoreShadow(float[] input, int n, long scoredAt, Scored active) {
     DigitClassifier shadow = null;
     float[][] probabilities;
     try {
@@ -186,14 +330,19 @@ public final class BatchScorer implements Processor<String, DigitImage, String, 
       if (shadow == null) {
         return;
       }
-      probabilities = shadow.output(input, n);
-    } catch (RuntimeException e) {
-      if (shadow != null && classifiers.retireShadow(shadow, String.valueOf(e.getMessage()))) {
+      probabilities = checked(shadow, input, n);
+    } catch (Throwable e) {
+      ModelFailure.rethrowIfFatal(e);
+      if (shadow != null && classifiers.retireShadow(shadow, ModelFailure.describe(e))) {
         log.error("Shadow model {} failed on a batch; shadow mode ended", shadow.version(), e);
       }
       return;
     }
     for (int i = 0; i < n; i++) {
+      if (active.probabilities()[i] == null) {
+        // Dead-lettered: no active prediction for the shadow's to be compared with.
+        continue;
+      }
       PendingImage image = pending.get(i).image();
       Prediction prediction =
           Prediction.fromProbabilities(

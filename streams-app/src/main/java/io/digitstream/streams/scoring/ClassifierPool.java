@@ -4,6 +4,7 @@ import io.digitstream.model.DigitClassifier;
 import io.digitstream.model.ModelBundle;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * Hands every thread its own {@link DigitClassifier} for the current model: a network is not
@@ -13,18 +14,34 @@ import java.util.Optional;
  * <p>{@link #replace} swaps the model; each thread picks up a copy of the new one the next time it
  * asks, between two batches, so a batch is always scored by one model version. In shadow mode a
  * second master, the candidate, is handed out the same way by {@link #shadowForCurrentThread}.
+ *
+ * <p>The model {@link #replace} displaced stays loaded as the last good one: when the current model
+ * fails on a batch, {@link #fallbackForCurrentThread} hands out the last good model to score it
+ * again, and if that works {@link #quarantine} takes the failed model out of service for good (on
+ * this instance, and after a restart through the {@link Quarantine} file).
  */
 public final class ClassifierPool {
   private final int nativeThreads;
   private final ThreadLocal<Owned> owned = new ThreadLocal<>();
   private final ThreadLocal<Owned> ownedShadow = new ThreadLocal<>();
+  private final ThreadLocal<Owned> ownedPrevious = new ThreadLocal<>();
+  private final Quarantine quarantine;
+  private final Function<ModelBundle, DigitClassifier> loader;
   private volatile DigitClassifier master;
+  // The model the last replace displaced, kept to take over if the master fails; null if none.
+  private volatile DigitClassifier previous;
   // A candidate scored alongside the master in shadow mode; null when there is none.
   private volatile DigitClassifier shadow;
   private volatile String shadowFailure;
 
-  private ClassifierPool(DigitClassifier master, int nativeThreads) {
+  private ClassifierPool(
+      DigitClassifier master,
+      int nativeThreads,
+      Quarantine quarantine,
+      Function<ModelBundle, DigitClassifier> loader) {
     this.master = Objects.requireNonNull(master, "master");
+    this.quarantine = Objects.requireNonNull(quarantine, "quarantine");
+    this.loader = Objects.requireNonNull(loader, "loader");
     if (nativeThreads < 1) {
       throw new IllegalArgumentException("native threads must be at least 1, got " + nativeThreads);
     }
@@ -32,14 +49,70 @@ public final class ClassifierPool {
   }
 
   /** Loads and checks the bundle's network once; threads get copies of it. */
-  public static ClassifierPool load(ModelBundle bundle, int nativeThreads) {
+  public static ClassifierPool load(ModelBundle bundle, int nativeThreads, Quarantine quarantine) {
     NativeThreads.limitCurrentThread(nativeThreads);
-    return new ClassifierPool(DigitClassifier.load(bundle), nativeThreads);
+    return new ClassifierPool(
+        DigitClassifier.load(bundle), nativeThreads, quarantine, DigitClassifier::load);
   }
 
-  /** A pool around an already loaded classifier, which becomes the master. */
+  /** A pool around an already loaded classifier, which becomes the master; nothing persisted. */
   public static ClassifierPool of(DigitClassifier master, int nativeThreads) {
-    return new ClassifierPool(master, nativeThreads);
+    return of(master, nativeThreads, DigitClassifier::load);
+  }
+
+  /**
+   * A pool whose candidates are loaded by {@code loader} instead of {@link DigitClassifier#load}:
+   * for tests of what a failing load does.
+   */
+  public static ClassifierPool of(
+      DigitClassifier master, int nativeThreads, Function<ModelBundle, DigitClassifier> loader) {
+    return new ClassifierPool(master, nativeThreads, Quarantine.inMemory(), loader);
+  }
+
+  /** The versions taken out of service on this instance. */
+  public Quarantine quarantine() {
+    return quarantine;
+  }
+
+  /** The last good model's version, kept loaded to take over; empty if there is none. */
+  public Optional<String> previousVersion() {
+    return Optional.ofNullable(previous).map(DigitClassifier::version);
+  }
+
+  /**
+   * The calling thread's copy of a model other than {@code failedVersion} to score a batch again:
+   * the current model if another thread has already switched away from the failed one, otherwise
+   * the last good model; null if there is none.
+   */
+  public DigitClassifier fallbackForCurrentThread(String failedVersion) {
+    DigitClassifier current = master;
+    if (!current.version().equals(failedVersion)) {
+      return forCurrentThread();
+    }
+    DigitClassifier last = previous;
+    if (last == null || last.version().equals(failedVersion)) {
+      return null;
+    }
+    return own(ownedPrevious, last);
+  }
+
+  /**
+   * Takes {@code failedVersion} out of service after {@code fallbackVersion} scored the batch it
+   * failed on: the fallback becomes the current model if the failed one still is, and the version
+   * is added to the quarantine.
+   *
+   * @return true if this call quarantined it (false if another thread already had)
+   */
+  public synchronized boolean quarantine(
+      String failedVersion, String fallbackVersion, String reason) {
+    DigitClassifier last = previous;
+    if (master.version().equals(failedVersion)
+        && last != null
+        && last.version().equals(fallbackVersion)) {
+      master = last;
+      previous = null;
+    }
+    return quarantine.add(failedVersion, reason, System.currentTimeMillis());
   }
 
   /** The version of the model the next batch will be scored with. */
@@ -115,12 +188,20 @@ public final class ClassifierPool {
    */
   public DigitClassifier loadCandidate(ModelBundle bundle) {
     NativeThreads.limitCurrentThread(nativeThreads);
-    return DigitClassifier.load(bundle);
+    return loader.apply(bundle);
   }
 
-  /** Makes {@code next} the current model; threads switch to it before their next batch. */
-  public void replace(DigitClassifier next) {
-    master = Objects.requireNonNull(next, "next");
+  /**
+   * Makes {@code next} the current model; threads switch to it before their next batch. The model
+   * it replaces is kept as the last good one, unless it is quarantined.
+   */
+  public synchronized void replace(DigitClassifier next) {
+    Objects.requireNonNull(next, "next");
+    DigitClassifier displaced = master;
+    if (!displaced.version().equals(next.version()) && !quarantine.contains(displaced.version())) {
+      previous = displaced;
+    }
+    master = next;
   }
 
   // Copying reads the master's parameters; one copy at a time keeps that read undisturbed.

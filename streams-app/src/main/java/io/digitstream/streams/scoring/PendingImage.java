@@ -39,6 +39,11 @@ record PendingImage(String id, byte[] pixels, long timestamp) {
     return new PendingImage(image.id(), image.pixels(), timestamp);
   }
 
+  /** The image again, for a dead letter; its source is not kept while pending. */
+  DigitImage toImage() {
+    return new DigitImage(id, pixels, null);
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof PendingImage other

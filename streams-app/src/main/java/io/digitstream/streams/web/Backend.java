@@ -4,6 +4,7 @@ import io.digitstream.accuracy.AccuracyWindow;
 import io.digitstream.accuracy.WindowKind;
 import io.digitstream.streams.accuracy.VersionSummary;
 import io.digitstream.streams.metrics.InstanceStats;
+import io.digitstream.streams.models.FleetModels;
 import io.digitstream.streams.models.ModelStatus;
 import java.util.List;
 import java.util.Optional;
@@ -30,6 +31,9 @@ public interface Backend {
 
   /** The model serving on this instance and what became of the latest announcement. */
   ModelStatus model();
+
+  /** This instance's models, as other instances ask for them ({@code GET /api/models}). */
+  FleetModels.Report models();
 
   /** Every metric in the Prometheus text format. */
   String prometheus();

@@ -8,6 +8,7 @@ import io.digitstream.record.Json;
 import io.digitstream.streams.accuracy.AccuracyQueries;
 import io.digitstream.streams.accuracy.Peers;
 import io.digitstream.streams.accuracy.QueryUnavailableException;
+import io.digitstream.streams.models.ModelStatus;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -17,6 +18,7 @@ import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -240,6 +242,7 @@ public final class WebServer implements AutoCloseable {
       case "/metrics" ->
           send(exchange, 200, PROMETHEUS, backend.prometheus().getBytes(StandardCharsets.UTF_8));
       case "/api/summary" -> json(exchange, 200, backend.summary());
+      case "/api/models" -> json(exchange, 200, backend.models());
       case "/api/accuracy", "/api/accuracy/" ->
           json(exchange, 200, new AccuracyQueries.VersionList(backend.versions(local)));
       case "/internal/stats" -> json(exchange, 200, backend.localStats());
@@ -298,9 +301,14 @@ public final class WebServer implements AutoCloseable {
             && state != KafkaStreams.State.NOT_RUNNING
             && state != KafkaStreams.State.PENDING_ERROR
             && state != KafkaStreams.State.PENDING_SHUTDOWN;
-    Map<String, Object> body = new LinkedHashMap<>(status(alive ? "UP" : "DOWN", state));
-    // A refused model is not a failure: the previous model keeps serving, so still UP.
-    body.put("model", backend.model());
+    // From cached state only: no call to another instance inside a health check.
+    ModelStatus model = backend.model();
+    List<String> degraded = model.degradedReasons();
+    // A refused model is not a failure: the previous model keeps serving, so still UP. A
+    // quarantined model or instances that disagree on the model serve, but not as announced.
+    String status = !alive ? "DOWN" : degraded.isEmpty() ? "UP" : "DEGRADED";
+    Map<String, Object> body = new LinkedHashMap<>(status(status, state));
+    body.put("model", model);
     json(exchange, alive ? 200 : 503, body);
   }
 

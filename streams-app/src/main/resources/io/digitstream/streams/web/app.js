@@ -173,6 +173,12 @@ function modelProblems(model) {
   return [`${what} ${last.outcome}: ${last.reason}`];
 }
 
+// Why the answering instance is DEGRADED (a quarantined model, instances that disagree on the
+// active model); /health gives the same reasons.
+function degradedReasons(model) {
+  return (model && model.degraded) || [];
+}
+
 function updateSelector(versions) {
   const select = $("version-select");
   const known = Array.from(select.options).map((o) => o.value).filter((v) => v);
@@ -208,6 +214,10 @@ function render(summary) {
   const all = summary.problems.concat(modelProblems(summary.model));
   problems.hidden = all.length === 0;
   problems.textContent = all.join(" · ");
+  const degraded = $("degraded");
+  const reasons = degradedReasons(summary.model);
+  degraded.hidden = reasons.length === 0;
+  degraded.textContent = reasons.length === 0 ? "" : "DEGRADED: " + reasons.join(" · ");
 
   updateSelector(summary.versions);
   const chosen = $("version-select").value;

@@ -62,7 +62,8 @@ class ModelStatusTest {
             "{\"active\":{\"version\":\"aaaaaaaaaaaa\",\"location\":\"/models/a\",\"since\":1},"
                 + "\"shadow\":null,\"shadowEnded\":null,"
                 + "\"lastAnnouncement\":{\"version\":\"cccccccccccc\",\"role\":\"active\","
-                + "\"outcome\":\"refused\",\"reason\":\"checksum mismatch\",\"at\":3}}");
+                + "\"outcome\":\"refused\",\"reason\":\"checksum mismatch\",\"at\":3},"
+                + "\"quarantined\":[],\"retrying\":[],\"divergence\":null,\"degraded\":[]}");
     assertThat(Json.MAPPER.readValue(json, ModelStatus.class)).isEqualTo(status);
   }
 }

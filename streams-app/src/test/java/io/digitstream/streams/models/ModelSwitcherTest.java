@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -195,6 +196,133 @@ class ModelSwitcherTest {
         .isEqualTo("digits.models-0@3: not valid JSON");
     assertThat(metrics.modelReloads(ModelReload.INVALID)).isEqualTo(1);
     assertThat(pool.version()).isEqualTo(a.version());
+  }
+
+  @Test
+  void retriesABundleThatWasHalfWrittenUntilItIsCompleteThenSwitches() throws IOException {
+    ModelSwitcher retrying =
+        new ModelSwitcher(
+            pool,
+            a.directory().toString(),
+            metrics,
+            new ModelSettings(
+                Duration.ofMillis(100),
+                Duration.ofMillis(400),
+                0,
+                Duration.ofSeconds(5),
+                Duration.ZERO));
+    // Only bundle.json has arrived: network.zip is still being copied.
+    Path arriving = Files.createDirectories(dir.resolve("arriving"));
+    Files.copy(
+        b.directory().resolve(ModelBundle.METADATA_FILE),
+        arriving.resolve(ModelBundle.METADATA_FILE));
+
+    assertThat(retrying.apply(announce(b, arriving.toString()))).isFalse();
+    assertThat(pool.version()).isEqualTo(a.version());
+    ModelStatus.Retry retry = retrying.status().retrying().get(0);
+    assertThat(retry.version()).isEqualTo(b.version());
+    assertThat(retry.attempt()).isEqualTo(1);
+    long now = System.currentTimeMillis();
+    assertThat(retry.nextAt()).isBetween(now, now + 200);
+
+    // Still incomplete at the first retry: refused again, and the wait doubles.
+    retrying.retryDue(retry.nextAt());
+    assertThat(retrying.status().retrying().get(0).attempt()).isEqualTo(2);
+    assertThat(pool.version()).isEqualTo(a.version());
+
+    Files.copy(b.networkFile(), arriving.resolve(ModelBundle.NETWORK_FILE));
+    Files.copy(
+        b.directory().resolve(ModelBundle.REFERENCE_FILE),
+        arriving.resolve(ModelBundle.REFERENCE_FILE));
+    retrying.retryDue(System.currentTimeMillis() + 10_000);
+
+    assertThat(pool.version()).isEqualTo(b.version());
+    assertThat(retrying.status().retrying()).isEmpty();
+    assertThat(retrying.status().lastAnnouncement().outcome()).isEqualTo("loaded");
+    assertThat(metrics.modelReloads(ModelReload.REFUSED)).isEqualTo(2);
+  }
+
+  @Test
+  void aNewerAnnouncementOfTheRoleSupersedesAPendingRetry() {
+    assertThat(switcher.apply(announce(b, dir.resolve("not-yet").toString()))).isFalse();
+    assertThat(switcher.status().retrying()).hasSize(1);
+
+    assertThat(switcher.apply(announce(a, a.directory().toString()))).isTrue();
+    assertThat(switcher.status().retrying()).isEmpty();
+  }
+
+  @Test
+  void doesNotRetryARefusalThatCannotChange() {
+    assertThat(switcher.apply(announce(b, "models/b"))).isFalse();
+    assertThat(switcher.status().retrying()).isEmpty();
+  }
+
+  @Test
+  void refusesAnAnnouncementWhoseKeyIsNotItsRoleAndCountsIt() {
+    switcher.miskeyed(announce(b, b.directory().toString()), "shadow", "digits.models-0@7");
+
+    assertThat(pool.version()).isEqualTo(a.version());
+    ModelStatus.Handled last = switcher.status().lastAnnouncement();
+    assertThat(last.outcome()).isEqualTo("miskeyed");
+    assertThat(last.reason())
+        .isEqualTo(
+            "digits.models-0@7: the record key is 'shadow' but the announcement's role is"
+                + " 'active'; announce with the role as key");
+    assertThat(metrics.modelReloads(ModelReload.MISKEYED)).isEqualTo(1);
+    assertThat(switcher.status().retrying()).isEmpty();
+  }
+
+  @Test
+  void neverLoadsAQuarantinedVersionAgain() {
+    pool.quarantine().add(b.version(), "NaN on a batch of 64 images", 1L);
+
+    assertThat(switcher.apply(announce(b, b.directory().toString()))).isFalse();
+
+    assertThat(pool.version()).isEqualTo(a.version());
+    assertThat(switcher.status().lastAnnouncement().outcome()).isEqualTo("quarantined");
+    assertThat(switcher.status().quarantined())
+        .extracting(q -> q.version())
+        .containsExactly(b.version());
+    assertThat(switcher.status().degradedReasons()).hasSize(1);
+    assertThat(switcher.status().retrying()).isEmpty();
+  }
+
+  @Test
+  void showsTheLastGoodModelAsActiveOnceAStreamThreadQuarantinedTheNewOne() {
+    switcher.apply(announce(b, b.directory().toString()));
+
+    assertThat(pool.quarantine(b.version(), a.version(), "NaN")).isTrue();
+
+    assertThat(switcher.status().active().version()).isEqualTo(a.version());
+    assertThat(switcher.status().active().location()).isEqualTo(a.directory().toString());
+  }
+
+  @Test
+  void refusesABundleWhoseLoadThrowsAnErrorAndStaysUsable() throws IOException {
+    // javacpp's off-heap limit and a native library that does not link throw Errors, not
+    // exceptions; before, they escaped apply and ended the watcher thread.
+    ClassifierPool failing =
+        failingLoads(new OutOfMemoryError("Physical memory usage is too high"));
+    ModelSwitcher guarded = new ModelSwitcher(failing, a.directory().toString(), metrics);
+
+    assertThat(guarded.apply(announce(b, b.directory().toString()))).isFalse();
+    assertThat(guarded.status().lastAnnouncement().reason())
+        .isEqualTo("OutOfMemoryError: Physical memory usage is too high");
+    assertThat(guarded.status().retrying()).hasSize(1);
+
+    ClassifierPool unlinked = failingLoads(new UnsatisfiedLinkError("no jnind4jcpu"));
+    ModelSwitcher again = new ModelSwitcher(unlinked, a.directory().toString(), metrics);
+    assertThat(again.apply(announce(b, b.directory().toString()))).isFalse();
+    assertThat(again.status().lastAnnouncement().reason()).contains("UnsatisfiedLinkError");
+  }
+
+  private static ClassifierPool failingLoads(Error error) {
+    return ClassifierPool.of(
+        Fixtures.reference().copy(),
+        1,
+        bundle -> {
+          throw error;
+        });
   }
 
   private static ModelAnnouncement announce(ModelBundle bundle, String location) {

@@ -1,12 +1,14 @@
 package io.digitstream.streams.scoring;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.digitstream.model.DigitClassifier;
 import io.digitstream.model.ModelBundle;
 import io.digitstream.record.DigitImage;
 import io.digitstream.record.Prediction;
 import io.digitstream.streams.Fixtures;
+import io.digitstream.streams.PoisonedModels;
 import io.digitstream.streams.metrics.AppMetrics;
 import java.time.Duration;
 import java.util.List;
@@ -138,6 +140,107 @@ class BatchScorerTest {
   }
 
   @Test
+  void quarantinesAnActiveModelThatFailsOnABatchAndScoresTheBatchWithTheLastGoodOne() {
+    ClassifierPool pool = ClassifierPool.of(Fixtures.reference().copy(), 1);
+    String good = pool.version();
+    pool.replace(PoisonedModels.cornerTrapClassifier());
+    AppMetrics metrics = new AppMetrics();
+    Processor<String, DigitImage, String, Prediction> scoring = started(pool, metrics);
+
+    for (int i = 0; i < 8; i++) {
+      // One image of the first batch trips the new model; the last good one scores it fine.
+      DigitImage image =
+          i == 1 ? PoisonedModels.cornerInked("img-1", 1) : Fixtures.image("img-" + i, i);
+      scoring.process(new Record<>("img-" + i, image, 300));
+    }
+
+    // Both batches by the last good model, each image once, and the same answers it gives alone.
+    assertThat(forwarded()).extracting(Prediction::id).containsExactly(ids(8));
+    assertThat(forwarded()).extracting(Prediction::modelVersion).containsOnly(good);
+    assertThat(forwarded().get(5).digit())
+        .isEqualTo(Fixtures.reference().classify(Fixtures.image("img-5", 5).pixels()).digit());
+    assertThat(pool.version()).isEqualTo(good);
+    assertThat(pool.quarantine().contains("corner-trap")).isTrue();
+    assertThat(pool.quarantine().get("corner-trap").orElseThrow().reason())
+        .contains("model corner-trap failed on a batch of 4 images")
+        .contains("NaN");
+    assertThat(metrics.modelsQuarantined()).isEqualTo(1);
+    assertThat(metrics.scrape()).contains("digitstream_model_quarantined_total 1.0");
+    assertThat(count()).isZero();
+  }
+
+  @Test
+  void deadLettersOnlyTheImagesThatFailAloneWhenNoModelScoresTheirBatch() {
+    ClassifierPool pool = ClassifierPool.of(PoisonedModels.cornerTrapClassifier(), 1);
+    Processor<String, DigitImage, String, Prediction> scoring = started(pool, new AppMetrics());
+
+    scoring.process(new Record<>("img-0", Fixtures.image("img-0", 0), 300));
+    scoring.process(new Record<>("trap", PoisonedModels.cornerInked("trap", 1), 301));
+    scoring.process(new Record<>("img-2", Fixtures.image("img-2", 2), 302));
+    scoring.process(new Record<>("img-3", Fixtures.image("img-3", 3), 303));
+
+    var toAll = context.forwarded().stream().filter(f -> f.childName().isEmpty()).toList();
+    assertThat(toAll)
+        .extracting(f -> ((Prediction) f.record().value()).id())
+        .containsExactly("img-0", "img-2", "img-3");
+    var dead =
+        context.forwarded().stream()
+            .filter(f -> f.childName().equals(java.util.Optional.of(BatchScorer.UNSCORABLE)))
+            .toList();
+    assertThat(dead).hasSize(1);
+    var letter = dead.get(0).record();
+    assertThat(letter.key()).isEqualTo("trap");
+    assertThat(letter.timestamp()).isEqualTo(301);
+    assertThat(BatchScorer.isUnscorable(letter.headers())).isTrue();
+    assertThat(
+            io.digitstream.record.Codec.images()
+                .decode(letter.headers().lastHeader(BatchScorer.UNSCORABLE_IMAGE_HEADER).value())
+                .pixels())
+        .isEqualTo(PoisonedModels.cornerInked("trap", 1).pixels());
+    assertThat(
+            new String(
+                letter.headers().lastHeader(BatchScorer.UNSCORABLE_REASON_HEADER).value(),
+                java.nio.charset.StandardCharsets.UTF_8))
+        .contains("model corner-trap fails on this image")
+        .contains("NaN");
+    // The only model is not quarantined for one image's sake.
+    assertThat(pool.quarantine().entries()).isEmpty();
+    assertThat(count()).isZero();
+  }
+
+  @Test
+  void stopsTheThreadWhenTheOnlyModelFailsEvenOnABlankImage() {
+    ClassifierPool pool = ClassifierPool.of(PoisonedModels.nanAlways(), 1);
+    Processor<String, DigitImage, String, Prediction> scoring = started(pool, new AppMetrics());
+    for (int i = 0; i < 3; i++) {
+      scoring.process(new Record<>("img-" + i, Fixtures.image("img-" + i, i), 300));
+    }
+
+    assertThatThrownBy(
+            () -> scoring.process(new Record<>("img-3", Fixtures.image("img-3", 3), 300)))
+        .isInstanceOf(ScoringException.class)
+        .hasMessageContaining("model nan-always failed on a batch of 4 images, on each alone");
+    assertThat(context.forwarded()).isEmpty();
+    // Nothing deleted: the batch is scored again after the restart.
+    assertThat(count()).isEqualTo(4);
+  }
+
+  @Test
+  void quarantinesOnAnOutOfMemoryErrorAsOnAnyOtherModelFailure() {
+    // javacpp throws OutOfMemoryError when its off-heap limit is reached: a model failure too.
+    ClassifierPool pool = ClassifierPool.of(Fixtures.reference().copy(), 1);
+    String good = pool.version();
+    DigitClassifier poisoned = PoisonedModels.cornerTrapClassifier();
+    pool.replace(poisoned);
+    assertThat(
+            ModelFailure.isModelFailure(new OutOfMemoryError("Physical memory usage is too high")))
+        .isTrue();
+    assertThat(ModelFailure.isModelFailure(new UnsatisfiedLinkError("no jnind4jcpu"))).isTrue();
+    assertThat(ModelFailure.isModelFailure(new InternalError("JVM"))).isFalse();
+    assertThat(pool.fallbackForCurrentThread(poisoned.version()).version()).isEqualTo(good);
+  }
+
+  @Test
   void keepsPendingImagesInItsStoreWhenClosed() {
     scorer.init(context);
     scorer.process(new Record<>("img", Fixtures.image("img", 0), 300));
@@ -166,6 +269,23 @@ class BatchScorerTest {
 
   private List<Prediction> forwarded() {
     return context.forwarded().stream().map(f -> (Prediction) f.record().value()).toList();
+  }
+
+  /** A scorer of its own with {@code pool}, initialised on the test's context. */
+  private Processor<String, DigitImage, String, Prediction> started(
+      ClassifierPool pool, AppMetrics metrics) {
+    Processor<String, DigitImage, String, Prediction> scoring =
+        BatchScorer.supplier(BATCHING, pool, metrics).get();
+    scoring.init(context);
+    return scoring;
+  }
+
+  private static String[] ids(int n) {
+    String[] ids = new String[n];
+    for (int i = 0; i < n; i++) {
+      ids[i] = "img-" + i;
+    }
+    return ids;
   }
 
   private long count() {

@@ -7,6 +7,7 @@ import io.digitstream.streams.accuracy.QueryUnavailableException;
 import io.digitstream.streams.accuracy.VersionSummary;
 import io.digitstream.streams.metrics.AppMetrics;
 import io.digitstream.streams.metrics.InstanceStats;
+import io.digitstream.streams.models.FleetModels;
 import io.digitstream.streams.models.ModelStatus;
 import java.util.ArrayList;
 import java.util.List;
@@ -138,6 +139,12 @@ public final class FakeBackend implements Backend {
   @Override
   public ModelStatus model() {
     return model;
+  }
+
+  @Override
+  public FleetModels.Report models() {
+    return new FleetModels.Report(
+        "127.0.0.1:1", state.name(), model.active().version(), model.shadowVersion());
   }
 
   @Override

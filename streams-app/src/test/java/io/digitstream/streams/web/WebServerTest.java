@@ -11,6 +11,7 @@ import io.digitstream.streams.StreamsSettings;
 import io.digitstream.streams.accuracy.AccuracyQueries;
 import io.digitstream.streams.accuracy.Peers;
 import io.digitstream.streams.models.ModelStatus;
+import io.digitstream.streams.models.ModelStatus.Divergence;
 import io.digitstream.streams.models.ModelStatus.Handled;
 import io.digitstream.streams.models.ModelStatus.Loaded;
 import java.io.BufferedReader;
@@ -18,6 +19,9 @@ import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.Socket;
+
+import io.digitstream.streams.models.ModelStatus.Peer;
+import io.digitstream.streams.scoring.Quarantine;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -107,6 +111,53 @@ class WebServerTest {
         .contains("\"lastAnnouncement\":{\"version\":\"bbbbbbbbbbbb\"")
         .contains("\"outcome\":\"refused\"")
         .contains("\"reason\":\"checksum mismatch\"");
+  }
+
+  @Test
+  void healthSaysDegradedWithHttp200AndTheVersionAndReasonOfAQuarantinedModel() throws Exception {
+    backend.model =
+        ModelStatus.serving(new Loaded("aaaaaaaaaaaa", "/models/a", 1L))
+            .withProblems(
+                List.of(new Quarantine.Entry("bbbbbbbbbbbb", "NaN on a batch of 64 images", 3L)),
+                List.of());
+    HttpResponse<String> health = get("/health");
+    assertThat(health.statusCode()).isEqualTo(200);
+    assertThat(health.body())
+        .contains("\"status\":\"DEGRADED\"")
+        .contains("\"quarantined\":[{\"version\":\"bbbbbbbbbbbb\"")
+        .contains(
+            "\"degraded\":[\"model bbbbbbbbbbbb is quarantined: NaN on a batch of 64 images\"]");
+  }
+
+  @Test
+  void healthSaysDegradedWhenAnotherInstanceServesAnotherModelPastTheGracePeriod()
+      throws Exception {
+    ModelStatus serving = ModelStatus.serving(new Loaded("aaaaaaaaaaaa", "/models/a", 1L));
+    backend.model =
+        serving.withDivergence(
+            new Divergence(List.of(new Peer("10.0.0.2:8080", "bbbbbbbbbbbb")), 5L, false));
+    assertThat(get("/health").body()).contains("\"status\":\"UP\"");
+
+    backend.model =
+        serving.withDivergence(
+            new Divergence(List.of(new Peer("10.0.0.2:8080", "bbbbbbbbbbbb")), 5L, true));
+    HttpResponse<String> health = get("/health");
+    assertThat(health.statusCode()).isEqualTo(200);
+    assertThat(health.body())
+        .contains("\"status\":\"DEGRADED\"")
+        .contains(
+            "instances disagree on the active model: this one serves aaaaaaaaaaaa,"
+                + " 10.0.0.2:8080 serves bbbbbbbbbbbb");
+  }
+
+  @Test
+  void answersThisInstancesModelsForTheOthers() throws Exception {
+    HttpResponse<String> models = get("/api/models");
+    assertThat(models.statusCode()).isEqualTo(200);
+    assertThat(models.body())
+        .isEqualTo(
+            "{\"server\":\"127.0.0.1:1\",\"state\":\"RUNNING\",\"active\":\"3f9a1c0d2b7e\","
+                + "\"shadow\":null}");
   }
 
   @Test
