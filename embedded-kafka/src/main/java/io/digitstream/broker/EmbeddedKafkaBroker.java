@@ -615,7 +615,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     }
   }
 
-  private static void deleteRecursively(Path directory) {
+  static void deleteRecursively(Path directory) {
     if (!Files.exists(directory)) {
       return;
     }
@@ -624,16 +624,16 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         Files.deleteIfExists(path);
       }
     } catch (IOException e) {
-      log.warn("Could not delete the broker's data directory {}: {}", directory, e.toString());
+      log.warn("Could not delete the data directory {}: {}", directory, e.toString());
     }
   }
 
-  private static void pause(Duration duration) {
+  static void pause(Duration duration) {
     try {
       Thread.sleep(duration.toMillis());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new KafkaException("Interrupted while waiting for the broker", e);
+      throw new KafkaException("Interrupted while waiting for Kafka", e);
     }
   }
 

@@ -2,9 +2,6 @@ package io.digitstream.broker;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,7 +19,6 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ListTopicsOptions;
@@ -89,12 +85,12 @@ public final class LocalKafkaCluster implements AutoCloseable {
     }
     this.clusterId = clusterIdOf(dataDirectory);
     // Node n: client port first + 2(n-1), controller port one above, like 9092/9093 on one broker.
-    List<Integer> free = builder.firstPort == 0 ? freePorts(2 * brokers) : List.of();
+    int[] free = builder.firstPort == 0 ? SaslSslListener.freePorts(2 * brokers) : new int[0];
     for (int id = 1; id <= brokers; id++) {
       int index = 2 * (id - 1);
-      ports.put(id, builder.firstPort == 0 ? free.get(index) : builder.firstPort + index);
+      ports.put(id, builder.firstPort == 0 ? free[index] : builder.firstPort + index);
       controllerPorts.put(
-          id, builder.firstPort == 0 ? free.get(index + 1) : builder.firstPort + index + 1);
+          id, builder.firstPort == 0 ? free[index + 1] : builder.firstPort + index + 1);
     }
   }
 
@@ -264,7 +260,7 @@ public final class LocalKafkaCluster implements AutoCloseable {
         Thread.currentThread().interrupt();
         throw new KafkaException("Interrupted while waiting for in-sync replicas", e);
       }
-      pause(Duration.ofMillis(200));
+      EmbeddedKafkaBroker.pause(Duration.ofMillis(200));
     }
     throw new KafkaException(
         "Replicas not all in sync after " + timeout.toSeconds() + " s: " + lagging);
@@ -290,7 +286,7 @@ public final class LocalKafkaCluster implements AutoCloseable {
       }
     }
     if (deleteDataDirectoryOnClose) {
-      deleteRecursively(dataDirectory);
+      EmbeddedKafkaBroker.deleteRecursively(dataDirectory);
     }
   }
 
@@ -376,7 +372,7 @@ public final class LocalKafkaCluster implements AutoCloseable {
                 + " ends with:\n"
                 + logTail(missing.iterator().next()));
       }
-      pause(Duration.ofMillis(200));
+      EmbeddedKafkaBroker.pause(Duration.ofMillis(200));
     }
   }
 
@@ -478,53 +474,6 @@ public final class LocalKafkaCluster implements AutoCloseable {
   private void requireStarted() {
     if (!started || closed) {
       throw new IllegalStateException("The local Kafka cluster is not running");
-    }
-  }
-
-  private static List<Integer> freePorts(int count) {
-    List<ServerSocket> sockets = new ArrayList<>();
-    try {
-      List<Integer> ports = new ArrayList<>();
-      // All held open at once, so no two are the same.
-      for (int i = 0; i < count; i++) {
-        ServerSocket socket = new ServerSocket();
-        sockets.add(socket);
-        socket.bind(new InetSocketAddress(InetAddress.getByName(HOST), 0));
-        ports.add(socket.getLocalPort());
-      }
-      return ports;
-    } catch (IOException e) {
-      throw new UncheckedIOException("Cannot find free ports on " + HOST, e);
-    } finally {
-      for (ServerSocket socket : sockets) {
-        try {
-          socket.close();
-        } catch (IOException e) {
-          // nothing to do about it
-        }
-      }
-    }
-  }
-
-  private static void pause(Duration duration) {
-    try {
-      Thread.sleep(duration.toMillis());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new KafkaException("Interrupted while waiting for the cluster", e);
-    }
-  }
-
-  private static void deleteRecursively(Path directory) {
-    if (!Files.exists(directory)) {
-      return;
-    }
-    try (Stream<Path> paths = Files.walk(directory)) {
-      for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(path);
-      }
-    } catch (IOException e) {
-      log.warn("Could not delete the cluster's data directory {}: {}", directory, e.toString());
     }
   }
 

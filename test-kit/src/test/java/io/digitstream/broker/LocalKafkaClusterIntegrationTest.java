@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.digitstream.testkit.KafkaClusterExtension;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -104,7 +102,7 @@ class LocalKafkaClusterIntegrationTest {
   void aNodeExitsByItselfWhenTheProcessThatStartedItGoesAway() throws Exception {
     try (LocalKafkaCluster single = LocalKafkaCluster.builder().brokers(1).build()) {
       // The node's stdin is the pipe its parent holds; a parent's death closes it the same way.
-      int controllerPort = freePort();
+      int controllerPort = SaslSslListener.freePorts(1)[0];
       ProcessBuilder builder =
           new ProcessBuilder(
                   Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -146,12 +144,6 @@ class LocalKafkaClusterIntegrationTest {
     }
     for (Future<?> ack : acks) {
       ack.get(90, TimeUnit.SECONDS);
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
     }
   }
 }
