@@ -47,9 +47,11 @@ import org.slf4j.LoggerFactory;
  * A real single-node Apache Kafka broker in KRaft mode (broker and controller in one node), run
  * inside this JVM from the Kafka server jars.
  *
- * <p>It is set up for one node: every internal topic has replication factor 1, consumer groups
- * rebalance without delay and transactions work, so Kafka Streams apps with {@code exactly_once_v2}
- * run against it unchanged. Clients connect to {@link #bootstrapServers()} over PLAINTEXT.
+ * <p>It is set up for one node unless {@link Builder#clusterMember} makes it one node of a cluster
+ * ({@link LocalKafkaCluster} runs such nodes each in a JVM of its own). On one node every internal
+ * topic has replication factor 1, consumer groups rebalance without delay and transactions work, so
+ * Kafka Streams apps with {@code exactly_once_v2} run against it unchanged. Clients connect to
+ * {@link #bootstrapServers()} over PLAINTEXT.
  *
  * <pre>{@code
  * try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.builder().build().start()) {
@@ -69,6 +71,13 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
   /** The listener the KRaft controller uses, on {@link #controllerPort()}. */
   public static final String CONTROLLER_LISTENER = "CONTROLLER";
+
+  /**
+   * Aborts the open transaction of a killed exactly-once producer soon after it times out: the
+   * broker looks every second instead of every 10 s. For tests that kill an application.
+   */
+  public static final Map<String, String> QUICK_TRANSACTION_ABORT =
+      Map.of("transaction.abort.timed.out.transaction.cleanup.interval.ms", "1000");
 
   private static final Logger log = LoggerFactory.getLogger(EmbeddedKafkaBroker.class);
   private static final String HOST = "127.0.0.1";
@@ -91,6 +100,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
   private final boolean deleteDataDirectoryOnClose;
   private final Map<String, String> extraProperties;
   private final boolean autoCreateTopics;
+  private final ClusterMembership membership;
 
   private int port;
   private int controllerPort;
@@ -112,6 +122,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     }
     this.extraProperties = Map.copyOf(builder.extraProperties);
     this.autoCreateTopics = builder.autoCreateTopics;
+    this.membership = builder.membership;
     if (builder.dataDirectory == null) {
       this.dataDirectory = createTempDirectory();
       this.deleteDataDirectoryOnClose = true;
@@ -311,7 +322,11 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
       List<Path> directories = List.of(logDirectory(), metadataDirectory());
       KraftStorage.requireUnlocked(directories);
       Map<String, String> config = buildConfig();
-      clusterId = KraftStorage.ensureFormatted(directories, config);
+      clusterId =
+          KraftStorage.ensureFormatted(
+              directories,
+              config,
+              Optional.ofNullable(membership).map(ClusterMembership::clusterId));
       server = startServer(config);
     } catch (RuntimeException e) {
       DATA_DIRECTORIES_IN_USE.remove(dataDirectory);
@@ -344,10 +359,17 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
   }
 
   private Map<String, String> buildConfig() {
+    int nodeId = membership == null ? NODE_ID : membership.nodeId();
+    String voters =
+        membership == null ? NODE_ID + "@" + HOST + ":" + controllerPort : membership.voters();
+    int clusterSize = membership == null ? 1 : membership.size();
+    // Kafka's internal topics follow the cluster's size: more replicas than brokers never work.
+    String replicas = String.valueOf(Math.min(3, clusterSize));
+    String minInSync = String.valueOf(Math.max(1, Math.min(3, clusterSize) - 1));
     Map<String, String> config = new LinkedHashMap<>();
     config.put("process.roles", "broker,controller");
-    config.put("node.id", String.valueOf(NODE_ID));
-    config.put("controller.quorum.voters", NODE_ID + "@" + HOST + ":" + controllerPort);
+    config.put("node.id", String.valueOf(nodeId));
+    config.put("controller.quorum.voters", voters);
     config.put(
         "listeners",
         endpoint(CLIENT_LISTENER, port) + "," + endpoint(CONTROLLER_LISTENER, controllerPort));
@@ -360,14 +382,14 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     config.put("log.dirs", logDirectory().toString());
     // Its own directory: a second broker pointed at the same data must not touch the quorum's log.
     config.put("metadata.log.dir", metadataDirectory().toString());
-    // One node: internal topics cannot have more replicas, or groups and transactions never work.
-    config.put("offsets.topic.replication.factor", "1");
-    config.put("transaction.state.log.replication.factor", "1");
-    config.put("transaction.state.log.min.isr", "1");
-    config.put("share.coordinator.state.topic.replication.factor", "1");
-    config.put("share.coordinator.state.topic.min.isr", "1");
-    config.put("default.replication.factor", "1");
-    config.put("min.insync.replicas", "1");
+    // On one node internal topics cannot have more replicas, or groups and transactions never work.
+    config.put("offsets.topic.replication.factor", replicas);
+    config.put("transaction.state.log.replication.factor", replicas);
+    config.put("transaction.state.log.min.isr", minInSync);
+    config.put("share.coordinator.state.topic.replication.factor", replicas);
+    config.put("share.coordinator.state.topic.min.isr", minInSync);
+    config.put("default.replication.factor", replicas);
+    config.put("min.insync.replicas", minInSync);
     config.put("num.partitions", "1");
     // Kafka's 50 partitions per internal topic only slow the first group join and transaction here.
     config.put("offsets.topic.num.partitions", "4");
@@ -593,7 +615,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     }
   }
 
-  private static void deleteRecursively(Path directory) {
+  static void deleteRecursively(Path directory) {
     if (!Files.exists(directory)) {
       return;
     }
@@ -602,16 +624,16 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         Files.deleteIfExists(path);
       }
     } catch (IOException e) {
-      log.warn("Could not delete the broker's data directory {}: {}", directory, e.toString());
+      log.warn("Could not delete the data directory {}: {}", directory, e.toString());
     }
   }
 
-  private static void pause(Duration duration) {
+  static void pause(Duration duration) {
     try {
       Thread.sleep(duration.toMillis());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new KafkaException("Interrupted while waiting for the broker", e);
+      throw new KafkaException("Interrupted while waiting for Kafka", e);
     }
   }
 
@@ -623,6 +645,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private Path dataDirectory;
     private final Map<String, String> extraProperties = new LinkedHashMap<>();
     private boolean autoCreateTopics;
+    private ClusterMembership membership;
 
     private Builder() {}
 
@@ -662,6 +685,17 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     /** Whether producing to or subscribing to an unknown topic creates it; off by default. */
     public Builder autoCreateTopics(boolean autoCreateTopics) {
       this.autoCreateTopics = autoCreateTopics;
+      return this;
+    }
+
+    /**
+     * Makes this broker one node of a multi-node cluster: its node id, the cluster id every node is
+     * formatted with, and the static controller quorum. Kafka's internal topics then get
+     * replication factor {@code min(3, size)} and {@code min.insync.replicas} one less (at least
+     * 1). Give fixed ports: the quorum names every node's controller port.
+     */
+    public Builder clusterMember(ClusterMembership membership) {
+      this.membership = Objects.requireNonNull(membership, "membership");
       return this;
     }
 

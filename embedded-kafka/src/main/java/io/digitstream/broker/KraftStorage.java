@@ -40,8 +40,11 @@ final class KraftStorage {
    *
    * @param directories the log directories and the metadata log directory
    * @param brokerConfig the full broker configuration; the storage tool reads it from a file
+   * @param wantedClusterId the id to format with, for a node that joins a cluster; empty for a new
+   *     random one
    */
-  static String ensureFormatted(List<Path> directories, Map<String, String> brokerConfig) {
+  static String ensureFormatted(
+      List<Path> directories, Map<String, String> brokerConfig, Optional<String> wantedClusterId) {
     Set<String> existingIds = new LinkedHashSet<>();
     boolean allFormatted = true;
     for (Path directory : directories) {
@@ -57,12 +60,26 @@ final class KraftStorage {
               + " belong to different clusters "
               + existingIds);
     }
+    if (wantedClusterId.isPresent()
+        && !existingIds.isEmpty()
+        && !existingIds.contains(wantedClusterId.get())) {
+      throw new BrokerStartException(
+          "Kafka storage directories "
+              + directories
+              + " belong to cluster "
+              + existingIds
+              + ", not to "
+              + wantedClusterId.get()
+              + "; delete them or use the cluster they were formatted for");
+    }
     if (allFormatted) {
       return existingIds.iterator().next();
     }
     // A half-formatted data directory keeps its cluster id; only the missing parts get formatted.
     String clusterId =
-        existingIds.isEmpty() ? Uuid.randomUuid().toString() : existingIds.iterator().next();
+        existingIds.isEmpty()
+            ? wantedClusterId.orElseGet(() -> Uuid.randomUuid().toString())
+            : existingIds.iterator().next();
     format(clusterId, brokerConfig);
     return clusterId;
   }

@@ -49,11 +49,11 @@ public final class EmbeddedKafkaExtension implements BeforeAllCallback, AfterAll
   }
 
   /**
-   * Aborts the open transaction of a killed exactly-once producer soon after it times out: the
-   * broker looks every second instead of every 10 s. For tests that kill an application.
+   * Aborts a killed exactly-once producer's transaction within seconds ({@link
+   * EmbeddedKafkaBroker#QUICK_TRANSACTION_ABORT}). For tests that kill an application.
    */
   public EmbeddedKafkaExtension withQuickTransactionAbort() {
-    brokerProperties.put("transaction.abort.timed.out.transaction.cleanup.interval.ms", "1000");
+    brokerProperties.putAll(EmbeddedKafkaBroker.QUICK_TRANSACTION_ABORT);
     return this;
   }
 

@@ -14,14 +14,13 @@ import io.digitstream.streams.models.ModelStatus;
 import io.digitstream.streams.models.ModelStatus.Divergence;
 import io.digitstream.streams.models.ModelStatus.Handled;
 import io.digitstream.streams.models.ModelStatus.Loaded;
+import io.digitstream.streams.models.ModelStatus.Peer;
+import io.digitstream.streams.scoring.Quarantine;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.Socket;
-
-import io.digitstream.streams.models.ModelStatus.Peer;
-import io.digitstream.streams.scoring.Quarantine;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
