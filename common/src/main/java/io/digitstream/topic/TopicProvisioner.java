@@ -22,6 +22,7 @@ import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.InvalidConfigurationException;
 import org.apache.kafka.common.errors.InvalidPartitionsException;
 import org.apache.kafka.common.errors.InvalidReplicationFactorException;
@@ -163,10 +164,12 @@ public final class TopicProvisioner {
 
   private List<String> create(
       Map<String, TopicRole> missing, Optional<Integer> imageKeyed, TopicPlan plan) {
-    Optional<Short> replication = replicationFactor(plan);
-    if (replication.isPresent()) {
-      requireEnoughBrokers(replication.get(), missing.keySet());
+    Replication chosen = replication(plan);
+    log.info("Creating topics on {} with {}", cluster, chosen.describe());
+    if (chosen.factor() > chosen.brokers()) {
+      throw tooFewBrokers(chosen, missing.keySet());
     }
+    Optional<Short> replication = Optional.of(chosen.factor());
     List<NewTopic> newTopics = new ArrayList<>();
     missing.forEach(
         (name, role) -> {
@@ -176,7 +179,10 @@ public final class TopicProvisioner {
                 case CONFIGURED -> plan.partitions();
                 case ONE -> Optional.of(1);
               };
-          newTopics.add(new NewTopic(name, partitions, replication).configs(role.spec().configs()));
+          Map<String, String> configs = new LinkedHashMap<>(role.spec().configs());
+          configs.putIfAbsent(
+              TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, String.valueOf(chosen.minInsync()));
+          newTopics.add(new NewTopic(name, partitions, replication).configs(configs));
         });
     Map<String, KafkaFuture<Void>> results =
         admin
@@ -225,7 +231,11 @@ public final class TopicProvisioner {
   }
 
   /** Kafka would refuse each topic alone; one message naming the setting is clearer. */
-  private void requireEnoughBrokers(short replication, Collection<String> topics) {
+  /**
+   * The replication of the topics this provisioner creates: {@code plan}'s, or chosen from the
+   * number of brokers the cluster has now.
+   */
+  public Replication replication(TopicPlan plan) {
     int brokers;
     try {
       brokers =
@@ -238,21 +248,23 @@ public final class TopicProvisioner {
     } catch (ExecutionException e) {
       throw failure("Cannot count the brokers", e.getCause());
     }
-    if (replication > brokers) {
-      throw new TopicSetupException(
-          Problem.REFUSED,
-          "Cannot create topics "
-              + String.join(", ", topics)
-              + ": replication factor "
-              + replication
-              + " ("
-              + TopicPlan.REPLICATION_FACTOR
-              + ") is more than the "
-              + brokers
-              + " broker(s) of "
-              + cluster,
-          null);
-    }
+    return Replication.choose(plan, brokers);
+  }
+
+  private TopicSetupException tooFewBrokers(Replication chosen, Collection<String> topics) {
+    return new TopicSetupException(
+        Problem.REFUSED,
+        "Cannot create topics "
+            + String.join(", ", topics)
+            + ": replication factor "
+            + chosen.factor()
+            + " ("
+            + TopicPlan.REPLICATION_FACTOR
+            + ") is more than the "
+            + chosen.brokers()
+            + " broker(s) of "
+            + cluster,
+        null);
   }
 
   /**

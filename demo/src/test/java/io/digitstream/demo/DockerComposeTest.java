@@ -11,6 +11,7 @@ import io.digitstream.producer.ProducerCli;
 import io.digitstream.streams.StreamsCli;
 import io.digitstream.streams.StreamsSettings;
 import io.digitstream.topic.TopicNames;
+import io.digitstream.topic.Replication;
 import io.digitstream.topic.TopicRole;
 import io.digitstream.topic.TopicSpec;
 import java.nio.file.Files;
@@ -71,7 +72,8 @@ class DockerComposeTest {
     StreamsSettings app = StreamsSettings.load(null, Map.of(), Map.of());
     assertThat(partitions).isEqualTo(String.valueOf(app.partitions()));
     assertThat(topics.get("environment").get("REPLICATION_FACTOR").asText())
-        .isEqualTo(String.valueOf(app.replicationFactor()));
+        .as("the compose file's single broker takes what the apps choose for one broker")
+        .isEqualTo(String.valueOf(Replication.choose(app.topicPlan(), 1).factor()));
     for (TopicRole role : TopicRole.values()) {
       String name = role.defaultName();
       String expected = role.spec().partitions() == TopicSpec.PartitionRule.ONE ? "1" : partitions;

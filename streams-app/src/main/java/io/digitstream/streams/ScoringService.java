@@ -22,6 +22,7 @@ import io.digitstream.streams.scoring.Quarantine;
 import io.digitstream.streams.web.Backend;
 import io.digitstream.streams.web.Summary;
 import io.digitstream.streams.web.WebServer;
+import io.digitstream.topic.Replication;
 import io.digitstream.topic.TopicProvisioner;
 import io.digitstream.topic.TopicRole;
 import io.digitstream.topic.TopicSetupException;
@@ -41,6 +42,7 @@ import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.CloseOptions.GroupMembershipOperation;
 import org.apache.kafka.streams.KafkaStreams;
@@ -164,9 +166,11 @@ public final class ScoringService implements AutoCloseable {
     String adminClientId = kafka.getProperty(StreamsConfig.APPLICATION_ID_CONFIG) + "-setup";
     Admin admin = Admin.create(new StreamsConfig(kafka).getAdminConfigs(adminClientId));
     try {
-      new TopicProvisioner(
-              admin, kafka.getProperty(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG), ADMIN_TIMEOUT)
-          .ensure(settings.topics().names(), TOPICS, settings.topicPlan());
+      TopicProvisioner provisioner =
+          new TopicProvisioner(
+              admin, kafka.getProperty(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG), ADMIN_TIMEOUT);
+      provisioner.ensure(settings.topics().names(), TOPICS, settings.topicPlan());
+      replicateInternalTopics(kafka, provisioner.replication(settings.topicPlan()));
     } catch (TopicSetupException e) {
       if (e.problem() == TopicSetupException.Problem.MISSING) {
         throw new ConfigException(missingTopics(e));
@@ -176,6 +180,21 @@ public final class ScoringService implements AutoCloseable {
       // After a timeout a call may still be pending; do not wait another minute for it.
       admin.close(Duration.ofSeconds(1));
     }
+  }
+
+  /**
+   * Changelogs and repartition topics get the replication of the application's own topics, unless
+   * Kafka Streams' settings name it: one broker's loss must not lose join state.
+   */
+  private static void replicateInternalTopics(Properties kafka, Replication chosen) {
+    kafka.putIfAbsent(StreamsConfig.REPLICATION_FACTOR_CONFIG, String.valueOf(chosen.factor()));
+    String minInsync = StreamsConfig.topicPrefix(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG);
+    kafka.putIfAbsent(minInsync, String.valueOf(chosen.minInsync()));
+    log.info(
+        "Topics: {}; internal topics: replication factor {}, min.insync.replicas {}",
+        chosen.describe(),
+        kafka.getProperty(StreamsConfig.REPLICATION_FACTOR_CONFIG),
+        kafka.getProperty(minInsync));
   }
 
   /** An announced model overrides the configured one from the first batch on. */
@@ -300,8 +319,11 @@ public final class ScoringService implements AutoCloseable {
         + settings.partitions()
         + " partitions"
         + (single.isEmpty() ? "" : " (" + String.join(", ", single) + ")")
-        + " and replication factor "
-        + settings.replicationFactor();
+        + settings
+            .replicationFactor()
+            .map(r -> " and replication factor " + r)
+            .orElse(
+                " and a replication factor that follows the cluster size (1 on one broker, 3 from three on)");
   }
 
   /** The connection and security settings of Kafka Streams' clients, for the models watcher. */

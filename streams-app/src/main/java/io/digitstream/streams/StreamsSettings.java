@@ -38,7 +38,8 @@ import org.slf4j.LoggerFactory;
  * @param batching micro-batch size and wait
  * @param createTopics whether missing topics are created at start
  * @param partitions partitions of topics the application creates
- * @param replicationFactor replication factor of topics the application creates
+ * @param replicationFactor replication factor of topics the application creates; empty follows the
+ *     cluster size (see {@link io.digitstream.topic.Replication})
  * @param nativeThreads native (ND4J/OpenBLAS) threads per inference call
  * @param accuracy the label join and the accuracy windows
  * @param http where the REST server and the accuracy page listen
@@ -52,7 +53,7 @@ public record StreamsSettings(
     Batching batching,
     boolean createTopics,
     int partitions,
-    short replicationFactor,
+    Optional<Short> replicationFactor,
     int nativeThreads,
     AccuracySettings accuracy,
     HttpSettings http,
@@ -148,7 +149,6 @@ public record StreamsSettings(
     d.put(BATCH_MAX_WAIT_MS, "10");
     d.put(TOPICS_CREATE, "true");
     d.put(TOPICS_PARTITIONS, "4");
-    d.put(TOPICS_REPLICATION_FACTOR, "1");
     d.put(NATIVE_THREADS, "1");
     d.put(SHADOW_TOPIC, TopicRole.SHADOW_PREDICTIONS.defaultName());
     d.put(ROCKSDB_MEMORY_MB, "128");
@@ -222,7 +222,11 @@ public record StreamsSettings(
                 Settings.intValue(merged, BATCH_MAX_WAIT_MS, 1, (int) Batching.MAX_WAIT_MS)));
     boolean create = Settings.booleanValue(merged, TOPICS_CREATE);
     int partitions = Settings.intValue(merged, TOPICS_PARTITIONS, 1, 100_000);
-    short replication = (short) Settings.intValue(merged, TOPICS_REPLICATION_FACTOR, 1, 32_767);
+    String rawReplication = merged.getProperty(TOPICS_REPLICATION_FACTOR, "").trim();
+    Optional<Short> replication =
+        rawReplication.isEmpty()
+            ? Optional.empty()
+            : Optional.of((short) Settings.intValue(merged, TOPICS_REPLICATION_FACTOR, 1, 32_767));
     int nativeThreads = Settings.intValue(merged, NATIVE_THREADS, 1, 256);
     AccuracySettings accuracy = accuracy(merged);
     HttpSettings http =
@@ -307,7 +311,7 @@ public record StreamsSettings(
 
   /** Whether and how the application creates the topics it misses. */
   public TopicPlan topicPlan() {
-    return new TopicPlan(createTopics, Optional.of(partitions), Optional.of(replicationFactor));
+    return new TopicPlan(createTopics, Optional.of(partitions), replicationFactor);
   }
 
   private static AccuracySettings accuracy(Properties merged) {
@@ -343,7 +347,7 @@ public record StreamsSettings(
     all.setProperty(BATCH_MAX_WAIT_MS, String.valueOf(batching.maxWait().toMillis()));
     all.setProperty(TOPICS_CREATE, String.valueOf(createTopics));
     all.setProperty(TOPICS_PARTITIONS, String.valueOf(partitions));
-    all.setProperty(TOPICS_REPLICATION_FACTOR, String.valueOf(replicationFactor));
+    replicationFactor.ifPresent(r -> all.setProperty(TOPICS_REPLICATION_FACTOR, String.valueOf(r)));
     all.setProperty(NATIVE_THREADS, String.valueOf(nativeThreads));
     all.setProperty(AccuracySettings.LATENESS_MS, String.valueOf(accuracy.lateness().toMillis()));
     all.setProperty(AccuracySettings.GRACE_MS, String.valueOf(accuracy.grace().toMillis()));

@@ -131,7 +131,8 @@ class ScoringServiceIntegrationTest {
                   + " digitstream.topics.create=true to let the application create them with 4"
                   + " partitions ("
                   + name
-                  + ".models: 1) and replication factor 1");
+                  + ".models: 1) and a replication factor that follows the cluster size (1 on one"
+                  + " broker, 3 from three on)");
     }
   }
 

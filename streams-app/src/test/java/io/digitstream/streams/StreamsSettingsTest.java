@@ -47,7 +47,7 @@ class StreamsSettingsTest {
     assertThat(settings.batching().maxWait()).isEqualTo(Duration.ofMillis(10));
     assertThat(settings.createTopics()).isTrue();
     assertThat(settings.partitions()).isEqualTo(4);
-    assertThat(settings.replicationFactor()).isEqualTo((short) 1);
+    assertThat(settings.replicationFactor()).isEmpty();
     assertThat(settings.nativeThreads()).isEqualTo(1);
     assertThat(settings.exactlyOnce()).isTrue();
     assertThat(settings.topics().names().images()).isEqualTo("digits.images");
