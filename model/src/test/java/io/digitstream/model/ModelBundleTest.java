@@ -137,4 +137,62 @@ class ModelBundleTest {
     assertThatThrownBy(() -> ModelBundle.open(dir.resolve("nothing-here")))
         .hasMessageContaining("does not exist");
   }
+
+  @Test
+  void loadsTheBytesThatWereCheckedEvenIfTheFilesAreReplacedAfterwards() throws Exception {
+    Path target = dir.resolve("rewritten");
+    ModelBundle first = ModelBundle.write(target, bundle.loadNetwork(), bundle.metadata());
+    MultiLayerNetwork other = bundle.loadNetwork();
+    other.params().addi(1.0);
+    // What 'train --out' into a directory being loaded does.
+    ModelBundle second = ModelBundle.write(target, other, bundle.metadata());
+    assertThat(second.version()).isNotEqualTo(first.version());
+
+    assertThat(ModelBundle.contentVersion(first.loadNetwork())).isEqualTo(first.version());
+  }
+
+  @Test
+  void refusesANetworkWhoseWeightsAreNotTheVersionItsMetadataClaims() throws Exception {
+    Path copy = dir.resolve("relabelled");
+    Files.createDirectories(copy);
+    Files.copy(bundle.networkFile(), copy.resolve(ModelBundle.NETWORK_FILE));
+    ModelMetadata lie =
+        bundle.metadata().withVersion("0123456789ab", bundle.metadata().networkSha256());
+    Files.write(
+        copy.resolve(ModelBundle.METADATA_FILE),
+        io.digitstream.record.Json.MAPPER.writeValueAsBytes(lie));
+
+    ModelBundle opened = ModelBundle.open(copy);
+    assertThatThrownBy(opened::loadNetwork)
+        .isInstanceOf(ModelBundleException.class)
+        .hasMessageContaining("is version " + bundle.version())
+        .hasMessageContaining("says 0123456789ab");
+  }
+
+  @Test
+  void refusesANetworkFileWithAnEntryThatWouldBeJavaDeserialised() throws Exception {
+    Path copy = dir.resolve("gadget");
+    Files.createDirectories(copy);
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    try (var in = new java.util.zip.ZipInputStream(Files.newInputStream(bundle.networkFile()));
+        var out = new java.util.zip.ZipOutputStream(bytes)) {
+      for (var e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
+        out.putNextEntry(new java.util.zip.ZipEntry(e.getName()));
+        in.transferTo(out);
+      }
+      out.putNextEntry(new java.util.zip.ZipEntry("preprocessor.bin"));
+      new java.io.ObjectOutputStream(out).writeObject(new java.util.ArrayList<String>());
+    }
+    Files.write(copy.resolve(ModelBundle.NETWORK_FILE), bytes.toByteArray());
+    ModelMetadata meta =
+        bundle.metadata().withVersion(bundle.version(), Sha256.of(bytes.toByteArray()));
+    Files.write(
+        copy.resolve(ModelBundle.METADATA_FILE),
+        io.digitstream.record.Json.MAPPER.writeValueAsBytes(meta));
+
+    ModelBundle opened = ModelBundle.open(copy);
+    assertThatThrownBy(opened::loadNetwork)
+        .isInstanceOf(ModelBundleException.class)
+        .hasMessageContaining("'preprocessor.bin'");
+  }
 }
