@@ -3,6 +3,7 @@ package io.digitstream.streams;
 import io.digitstream.accuracy.AccuracyWindow;
 import io.digitstream.accuracy.WindowKind;
 import io.digitstream.config.ConfigException;
+import io.digitstream.model.ModelAdmission;
 import io.digitstream.model.ModelBundle;
 import io.digitstream.streams.accuracy.AccuracyQueries;
 import io.digitstream.streams.accuracy.Peers;
@@ -10,6 +11,7 @@ import io.digitstream.streams.accuracy.QueryUnavailableException;
 import io.digitstream.streams.accuracy.VersionSummary;
 import io.digitstream.streams.metrics.AppMetrics;
 import io.digitstream.streams.metrics.InstanceStats;
+import io.digitstream.streams.models.ModelSources;
 import io.digitstream.streams.models.ModelStatus;
 import io.digitstream.streams.models.ModelSwitcher;
 import io.digitstream.streams.models.ModelWatcher;
@@ -97,7 +99,10 @@ public final class ScoringService implements AutoCloseable {
     log.info("Starting with settings:\n{}", settings.describe());
     warnIfNotExactlyOnce();
     // The model first: a wrong path fails in milliseconds, without touching the cluster.
+    ModelAdmission admission = settings.modelSources().admission();
+    warnAboutModelTrust();
     ModelBundle bundle = ModelBundle.open(settings.model());
+    admission.checkConfigured(bundle);
     ClassifierPool classifiers = ClassifierPool.load(bundle, settings.nativeThreads());
     log.info("Model {} loaded from {}", bundle.version(), bundle.directory());
     Properties kafka = settings.kafka();
@@ -105,7 +110,7 @@ public final class ScoringService implements AutoCloseable {
 
     metrics = new AppMetrics();
     try {
-      followModelAnnouncements(kafka, bundle, classifiers);
+      followModelAnnouncements(kafka, bundle, classifiers, admission);
       serveHttp(kafka);
       KafkaStreams created = createStreams(kafka, classifiers);
       streams = created;
@@ -114,6 +119,21 @@ public final class ScoringService implements AutoCloseable {
     } catch (RuntimeException e) {
       closeWebAndMetrics();
       throw e;
+    }
+  }
+
+  private void warnAboutModelTrust() {
+    ModelSources sources = settings.modelSources();
+    if (!sources.requireSignature()) {
+      log.warn(
+          "{}=false: any bundle placed under {} and announced on the models topic is loaded,"
+              + " whoever made it",
+          ModelSources.REQUIRE_SIGNATURE,
+          sources.dirs());
+    } else if (sources.trustedKeys().isEmpty()) {
+      log.warn(
+          "{} is empty: every model announcement will be refused (unsigned or unknown signer)",
+          ModelSources.TRUSTED_KEYS);
     }
   }
 
@@ -147,9 +167,10 @@ public final class ScoringService implements AutoCloseable {
 
   /** An announced model overrides the configured one from the first batch on. */
   private void followModelAnnouncements(
-      Properties kafka, ModelBundle bundle, ClassifierPool classifiers) {
+      Properties kafka, ModelBundle bundle, ClassifierPool classifiers, ModelAdmission admission) {
     switcher =
-        new ModelSwitcher(classifiers, bundle.directory().toAbsolutePath().toString(), metrics);
+        new ModelSwitcher(
+            classifiers, bundle.directory().toAbsolutePath().toString(), metrics, admission);
     watcher =
         new ModelWatcher(modelsConsumerConfig(kafka), settings.topics().names().models(), switcher);
     watcher.catchUp(ADMIN_TIMEOUT);

@@ -5,6 +5,7 @@ import io.digitstream.config.Settings;
 import io.digitstream.streams.accuracy.AccuracySettings;
 import io.digitstream.streams.deadletter.DeadLetterDeserializationHandler;
 import io.digitstream.streams.deadletter.DeadLetterProcessingHandler;
+import io.digitstream.streams.models.ModelSources;
 import io.digitstream.streams.scoring.Batching;
 import io.digitstream.streams.web.HttpSettings;
 import io.digitstream.topic.TopicNames;
@@ -42,6 +43,7 @@ import org.slf4j.LoggerFactory;
  * @param accuracy the label join and the accuracy windows
  * @param http where the REST server and the accuracy page listen
  * @param rocksDbMemoryMb the memory budget of all RocksDB stores together, MiB
+ * @param modelSources where announced bundles may come from and who must have signed them
  */
 public record StreamsSettings(
     Properties kafka,
@@ -54,7 +56,8 @@ public record StreamsSettings(
     int nativeThreads,
     AccuracySettings accuracy,
     HttpSettings http,
-    int rocksDbMemoryMb) {
+    int rocksDbMemoryMb,
+    ModelSources modelSources) {
 
   public static final String MODEL = "digitstream.model";
   public static final String BATCH_MAX_SIZE = "digitstream.batch.max.size";
@@ -79,6 +82,9 @@ public record StreamsSettings(
           NATIVE_THREADS,
           SHADOW_TOPIC,
           ROCKSDB_MEMORY_MB,
+          ModelSources.DIRS,
+          ModelSources.TRUSTED_KEYS,
+          ModelSources.REQUIRE_SIGNATURE,
           AccuracySettings.LATENESS_MS,
           AccuracySettings.GRACE_MS,
           AccuracySettings.IDLE_MS,
@@ -135,6 +141,7 @@ public record StreamsSettings(
     // Stores and changelogs keep their names when later branches are added to the topology.
     d.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, "true");
     d.put(MODEL, Path.of("models", "default").toString());
+    d.put(ModelSources.REQUIRE_SIGNATURE, "true");
     d.put(BATCH_MAX_SIZE, "64");
     d.put(BATCH_MAX_WAIT_MS, "10");
     d.put(TOPICS_CREATE, "true");
@@ -261,7 +268,8 @@ public record StreamsSettings(
         nativeThreads,
         accuracy,
         http,
-        rocksDbMemoryMb);
+        rocksDbMemoryMb,
+        ModelSources.from(merged, Path.of(model)));
   }
 
   /** The topic of the shadow model's predictions ({@value #SHADOW_TOPIC}). */
@@ -322,6 +330,7 @@ public record StreamsSettings(
     all.setProperty(HttpSettings.HOST, http.host());
     all.setProperty(HttpSettings.PORT, String.valueOf(http.port()));
     all.setProperty(ROCKSDB_MEMORY_MB, String.valueOf(rocksDbMemoryMb));
+    modelSources.describeInto(all);
     topics.names().byRole().forEach((role, name) -> all.setProperty(role.settingsKey(), name));
     return Settings.describe(all);
   }

@@ -2,7 +2,12 @@ package io.digitstream.streams.models;
 
 import io.digitstream.config.ConfigException;
 import io.digitstream.config.Settings;
+import io.digitstream.model.ModelAdmission;
+import io.digitstream.model.ModelBundleException;
+import io.digitstream.model.ModelDirectories;
+import io.digitstream.model.ModelKeys;
 import java.nio.file.Path;
+import java.security.PublicKey;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
@@ -51,6 +56,21 @@ public record ModelSources(List<Path> dirs, List<Path> trustedKeys, boolean requ
       }
     }
     return out;
+  }
+
+  /**
+   * Reads the trusted keys.
+   *
+   * @throws ConfigException if a key file cannot be read or is not an Ed25519 public key
+   */
+  public ModelAdmission admission() {
+    List<PublicKey> keys;
+    try {
+      keys = ModelKeys.readPublic(trustedKeys);
+    } catch (ModelBundleException e) {
+      throw ConfigException.invalid(TRUSTED_KEYS, join(trustedKeys), e.getMessage());
+    }
+    return new ModelAdmission(ModelDirectories.of(dirs), keys, requireSignature);
   }
 
   /** The three settings as they would be written, for the start-up log. */
