@@ -131,7 +131,8 @@ public final class ScoringService implements AutoCloseable {
           ModelSources.REQUIRE_SIGNATURE,
           sources.dirs());
     } else if (sources.trustedKeys().isEmpty()) {
-      log.warn(
+      // Normal for an instance that only ever serves its configured model.
+      log.info(
           "{} is empty: every model announcement will be refused (unsigned or unknown signer)",
           ModelSources.TRUSTED_KEYS);
     }
