@@ -153,16 +153,8 @@ class ModelBundleTest {
 
   @Test
   void refusesANetworkWhoseWeightsAreNotTheVersionItsMetadataClaims() throws Exception {
-    Path copy = dir.resolve("relabelled");
-    Files.createDirectories(copy);
-    Files.copy(bundle.networkFile(), copy.resolve(ModelBundle.NETWORK_FILE));
-    ModelMetadata lie =
-        bundle.metadata().withVersion("0123456789ab", bundle.metadata().networkSha256());
-    Files.write(
-        copy.resolve(ModelBundle.METADATA_FILE),
-        io.digitstream.record.Json.MAPPER.writeValueAsBytes(lie));
-
-    ModelBundle opened = ModelBundle.open(copy);
+    ModelBundle opened =
+        handMade("relabelled", Files.readAllBytes(bundle.networkFile()), "0123456789ab");
     assertThatThrownBy(opened::loadNetwork)
         .isInstanceOf(ModelBundleException.class)
         .hasMessageContaining("is version " + bundle.version())
@@ -171,8 +163,6 @@ class ModelBundleTest {
 
   @Test
   void refusesANetworkFileWithAnEntryThatWouldBeJavaDeserialised() throws Exception {
-    Path copy = dir.resolve("gadget");
-    Files.createDirectories(copy);
     java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
     try (var in = new java.util.zip.ZipInputStream(Files.newInputStream(bundle.networkFile()));
         var out = new java.util.zip.ZipOutputStream(bytes)) {
@@ -183,16 +173,21 @@ class ModelBundleTest {
       out.putNextEntry(new java.util.zip.ZipEntry("preprocessor.bin"));
       new java.io.ObjectOutputStream(out).writeObject(new java.util.ArrayList<String>());
     }
-    Files.write(copy.resolve(ModelBundle.NETWORK_FILE), bytes.toByteArray());
-    ModelMetadata meta =
-        bundle.metadata().withVersion(bundle.version(), Sha256.of(bytes.toByteArray()));
-    Files.write(
-        copy.resolve(ModelBundle.METADATA_FILE),
-        io.digitstream.record.Json.MAPPER.writeValueAsBytes(meta));
-
-    ModelBundle opened = ModelBundle.open(copy);
+    ModelBundle opened = handMade("gadget", bytes.toByteArray(), bundle.version());
     assertThatThrownBy(opened::loadNetwork)
         .isInstanceOf(ModelBundleException.class)
         .hasMessageContaining("'preprocessor.bin'");
+  }
+
+  /** A bundle of {@code network} whose bundle.json has its checksum and claims {@code version}. */
+  private static ModelBundle handMade(String name, byte[] network, String version)
+      throws Exception {
+    Path copy = Files.createDirectories(dir.resolve(name));
+    Files.write(copy.resolve(ModelBundle.NETWORK_FILE), network);
+    ModelMetadata meta = bundle.metadata().withVersion(version, Sha256.of(network));
+    Files.write(
+        copy.resolve(ModelBundle.METADATA_FILE),
+        io.digitstream.record.Json.MAPPER.writeValueAsBytes(meta));
+    return ModelBundle.open(copy);
   }
 }
