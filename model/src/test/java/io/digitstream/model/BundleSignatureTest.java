@@ -119,6 +119,20 @@ class BundleSignatureTest {
         .hasMessage(ModelDirectories.OUTSIDE);
   }
 
+  @Test
+  void trustsAnUnsignedStartUpBundleButNotABadSignatureOnIt() throws Exception {
+    ModelAdmission admission =
+        new ModelAdmission(ModelDirectories.of(List.of(dir)), List.of(trusted), true);
+    assertThatCode(() -> admission.checkConfigured(ModelBundle.open(SHIPPED)))
+        .doesNotThrowAnyException();
+
+    Path signed = copy();
+    BundleSignature.sign(
+        signed, ModelKeys.readPrivate(keys.resolve("b").resolve(ModelKeys.PRIVATE_FILE)));
+    assertThatThrownBy(() -> admission.checkConfigured(ModelBundle.open(signed)))
+        .hasMessageContaining("does not match");
+  }
+
   private Path copy() throws Exception {
     Path target = Files.createDirectories(dir.resolve("bundle-" + System.nanoTime()));
     for (String f : List.of(ModelBundle.METADATA_FILE, ModelBundle.NETWORK_FILE)) {
