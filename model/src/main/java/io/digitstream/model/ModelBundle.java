@@ -1,27 +1,76 @@
 package io.digitstream.model;
 
 import io.digitstream.record.Json;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.util.ModelSerializer;
 
 /**
  * A trained network on disk: a directory holding {@code network.zip} (DL4J, without updater state)
- * and {@code bundle.json} ({@link ModelMetadata}). The version is a hash of the network file, so
- * the same weights always have the same version. An optional {@code reference.json} ({@link
- * ReferenceBatch}) holds images and the answers this network gave them, checked before the bundle
- * serves; it is not part of the version.
+ * and {@code bundle.json} ({@link ModelMetadata}), optionally signed by {@code bundle.sig} ({@link
+ * BundleSignature}). The version is a hash of the configuration and weights, so the same weights
+ * always have the same version. An optional {@code reference.json} ({@link ReferenceBatch}) holds
+ * images and the answers this network gave them, checked before the bundle serves; it is not part
+ * of the version, but the signature covers it.
+ *
+ * <p>{@link #open} reads {@code bundle.json} and {@code network.zip} once into memory; their
+ * hashes, the signature check and {@link #loadNetwork} all use those bytes, so a file replaced
+ * after the check cannot be loaded in its place.
  */
-public record ModelBundle(Path directory, ModelMetadata metadata) {
+public final class ModelBundle {
   public static final String NETWORK_FILE = "network.zip";
   public static final String METADATA_FILE = "bundle.json";
   public static final String REFERENCE_FILE = "reference.json";
+  public static final String SIGNATURE_FILE = "bundle.sig";
+
+  // Far above any network of this project (1.6 MB); a bigger file is not a bundle of ours.
+  private static final long MAX_NETWORK_BYTES = 256L << 20;
+  private static final long MAX_METADATA_BYTES = 1L << 20;
+  private static final long MAX_SIGNATURE_BYTES = 64L << 10;
+
+  private final Path directory;
+  private final ModelMetadata metadata;
+  private final byte[] network;
+  private final SortedMap<String, String> files;
+  private final List<String> otherEntries;
+  private final String signature;
+
+  private ModelBundle(
+      Path directory,
+      ModelMetadata metadata,
+      byte[] network,
+      SortedMap<String, String> files,
+      List<String> otherEntries,
+      String signature) {
+    this.directory = directory;
+    this.metadata = metadata;
+    this.network = network;
+    this.files = Collections.unmodifiableSortedMap(files);
+    this.otherEntries = List.copyOf(otherEntries);
+    this.signature = signature;
+  }
+
+  public Path directory() {
+    return directory;
+  }
+
+  public ModelMetadata metadata() {
+    return metadata;
+  }
 
   public Path networkFile() {
     return directory.resolve(NETWORK_FILE);
@@ -32,8 +81,29 @@ public record ModelBundle(Path directory, ModelMetadata metadata) {
   }
 
   /**
+   * Every regular file of the bundle directory except {@code bundle.sig}, by name, with the SHA-256
+   * of the bytes read when the bundle was opened: what a signature covers.
+   */
+  public SortedMap<String, String> files() {
+    return files;
+  }
+
+  /**
+   * Directory entries that are not regular files (links, directories); a signature refuses them.
+   */
+  public List<String> otherEntries() {
+    return otherEntries;
+  }
+
+  /** The text of {@code bundle.sig}, if the bundle has one. */
+  public Optional<String> signature() {
+    return Optional.ofNullable(signature);
+  }
+
+  /**
    * Writes {@code network} and {@code metadata} (version and checksum filled in) to {@code dir},
-   * replacing a bundle already there. Files are written beside and moved into place.
+   * replacing a bundle already there. Files are written beside and moved into place. A {@code
+   * bundle.sig} from an earlier bundle is removed: it cannot cover the new files.
    */
   public static ModelBundle write(Path dir, MultiLayerNetwork network, ModelMetadata metadata)
       throws IOException {
@@ -42,15 +112,18 @@ public record ModelBundle(Path directory, ModelMetadata metadata) {
     Path tmpMeta = Files.createTempFile(dir, ".bundle", ".tmp");
     try {
       ModelSerializer.writeModel(network, tmpNet.toFile(), false);
-      String sha = Sha256.of(tmpNet);
+      byte[] net = Files.readAllBytes(tmpNet);
+      String sha = Sha256.of(net);
       ModelMetadata complete = metadata.withVersion(contentVersion(network), sha);
-      Json.MAPPER.writerWithDefaultPrettyPrinter().writeValue(tmpMeta.toFile(), complete);
+      byte[] meta = Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(complete);
+      Files.write(tmpMeta, meta);
       // Temp files are created owner-only; a model is meant to be read by other users and services.
       readableByAll(tmpNet);
       readableByAll(tmpMeta);
+      Files.deleteIfExists(dir.resolve(SIGNATURE_FILE));
       Files.move(tmpNet, dir.resolve(NETWORK_FILE), StandardCopyOption.REPLACE_EXISTING);
       Files.move(tmpMeta, dir.resolve(METADATA_FILE), StandardCopyOption.REPLACE_EXISTING);
-      return new ModelBundle(dir, complete);
+      return open(dir);
     } finally {
       Files.deleteIfExists(tmpNet);
       Files.deleteIfExists(tmpMeta);
@@ -79,8 +152,9 @@ public record ModelBundle(Path directory, ModelMetadata metadata) {
   }
 
   /**
-   * Reads a bundle's metadata and checks the network file against its SHA-256. {@code path} may be
-   * the bundle directory, its {@code bundle.json} or its {@code network.zip}.
+   * Reads a bundle's metadata and network into memory and checks the network against its SHA-256.
+   * {@code path} may be the bundle directory, its {@code bundle.json} or its {@code network.zip}.
+   * Links inside the bundle are not followed.
    */
   public static ModelBundle open(Path path) {
     Path dir = Files.isDirectory(path) ? path : path.toAbsolutePath().getParent();
@@ -89,7 +163,7 @@ public record ModelBundle(Path directory, ModelMetadata metadata) {
     if (!Files.exists(path)) {
       throw new ModelBundleException("Model bundle " + path + " does not exist");
     }
-    if (!Files.isRegularFile(meta) || !Files.isRegularFile(net)) {
+    if (!regularFile(meta) || !regularFile(net)) {
       throw new ModelBundleException(
           "Model bundle "
               + dir
@@ -97,20 +171,17 @@ public record ModelBundle(Path directory, ModelMetadata metadata) {
               + METADATA_FILE
               + " and "
               + NETWORK_FILE
-              + " (train one with './digitstream train')");
+              + " as regular files (train one with './digitstream train')");
     }
+    byte[] metaBytes = read(meta, MAX_METADATA_BYTES);
+    byte[] netBytes = read(net, MAX_NETWORK_BYTES);
     ModelMetadata metadata;
     try {
-      metadata = Json.MAPPER.readValue(meta.toFile(), ModelMetadata.class);
+      metadata = Json.MAPPER.readValue(metaBytes, ModelMetadata.class);
     } catch (IOException e) {
       throw new ModelBundleException(meta + " is not valid bundle metadata: " + e.getMessage(), e);
     }
-    String actual;
-    try {
-      actual = Sha256.of(net);
-    } catch (IOException e) {
-      throw new ModelBundleException("cannot read " + net + ": " + e.getMessage(), e);
-    }
+    String actual = Sha256.of(netBytes);
     if (!actual.equals(metadata.networkSha256())) {
       throw new ModelBundleException(
           net
@@ -121,7 +192,29 @@ public record ModelBundle(Path directory, ModelMetadata metadata) {
               + " in "
               + meta);
     }
-    return new ModelBundle(dir, metadata);
+    SortedMap<String, String> files = new TreeMap<>();
+    List<String> others = new ArrayList<>();
+    String signature = null;
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+      for (Path entry : entries) {
+        String name = entry.getFileName().toString();
+        if (name.equals(METADATA_FILE)) {
+          files.put(name, Sha256.of(metaBytes));
+        } else if (name.equals(NETWORK_FILE)) {
+          files.put(name, actual);
+        } else if (!regularFile(entry)) {
+          others.add(name);
+        } else if (name.equals(SIGNATURE_FILE)) {
+          signature = new String(read(entry, MAX_SIGNATURE_BYTES), StandardCharsets.UTF_8);
+        } else {
+          files.put(name, Sha256.of(entry));
+        }
+      }
+    } catch (IOException e) {
+      throw new ModelBundleException("cannot list " + dir + ": " + e.getMessage(), e);
+    }
+    Collections.sort(others);
+    return new ModelBundle(dir, metadata, netBytes, files, others, signature);
   }
 
   /**
@@ -131,11 +224,17 @@ public record ModelBundle(Path directory, ModelMetadata metadata) {
    */
   public Optional<ReferenceBatch> reference() {
     Path file = directory.resolve(REFERENCE_FILE);
-    if (!Files.exists(file)) {
+    String checked = files.get(REFERENCE_FILE);
+    if (checked == null) {
       return Optional.empty();
     }
+    byte[] bytes = read(file, MAX_NETWORK_BYTES);
+    // The signature covered the file as open() hashed it; a copy changed since is not that one.
+    if (!Sha256.of(bytes).equals(checked)) {
+      throw new ModelBundleException(file + " changed after the bundle was opened and checked");
+    }
     try {
-      return Optional.of(Json.MAPPER.readValue(file.toFile(), ReferenceBatch.class));
+      return Optional.of(Json.MAPPER.readValue(bytes, ReferenceBatch.class));
     } catch (IOException | RuntimeException e) {
       throw new ModelBundleException(
           file + " is not a valid reference batch: " + e.getMessage(), e);
@@ -156,13 +255,55 @@ public record ModelBundle(Path directory, ModelMetadata metadata) {
     }
   }
 
-  /** A fresh network instance from the bundle; each call returns an independent copy. */
-  public MultiLayerNetwork loadNetwork() {
+  private static boolean regularFile(Path file) {
+    return Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS);
+  }
+
+  private static byte[] read(Path file, long limit) {
     try {
-      return ModelSerializer.restoreMultiLayerNetwork(networkFile().toFile(), false);
+      long size = Files.size(file);
+      if (size > limit) {
+        throw new ModelBundleException(
+            file + " has " + size + " bytes, more than a bundle file may have (" + limit + ")");
+      }
+      return Files.readAllBytes(file);
+    } catch (IOException e) {
+      throw new ModelBundleException("cannot read " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * A fresh network instance from the bytes {@link #open} checked; each call returns an independent
+   * copy. The archive is inspected first ({@link NetworkArchive}), and the loaded configuration and
+   * weights must hash to the version {@code bundle.json} claims.
+   */
+  public MultiLayerNetwork loadNetwork() {
+    NetworkArchive.check(network, networkFile().toString());
+    MultiLayerNetwork loaded;
+    try {
+      // The stream variant unzips into memory (ModelSerializer.loadZipData): no temp file.
+      loaded = ModelSerializer.restoreMultiLayerNetwork(new ByteArrayInputStream(network), false);
     } catch (IOException | RuntimeException e) {
       throw new ModelBundleException(
           "cannot load the network in " + networkFile() + ": " + e.getMessage(), e);
     }
+    String weights = contentVersion(loaded);
+    if (!weights.equals(version())) {
+      throw new ModelBundleException(
+          "the network in "
+              + networkFile()
+              + " is version "
+              + weights
+              + " by its configuration and weights, but "
+              + METADATA_FILE
+              + " says "
+              + version());
+    }
+    return loaded;
+  }
+
+  @Override
+  public String toString() {
+    return "ModelBundle[" + directory + ", version " + version() + "]";
   }
 }

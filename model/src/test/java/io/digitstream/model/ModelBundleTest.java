@@ -145,4 +145,57 @@ class ModelBundleTest {
     assertThatThrownBy(() -> ModelBundle.open(dir.resolve("nothing-here")))
         .hasMessageContaining("does not exist");
   }
+
+  @Test
+  void loadsTheBytesThatWereCheckedEvenIfTheFilesAreReplacedAfterwards() throws Exception {
+    Path target = dir.resolve("rewritten");
+    ModelBundle first = ModelBundle.write(target, bundle.loadNetwork(), bundle.metadata());
+    MultiLayerNetwork other = bundle.loadNetwork();
+    other.params().addi(1.0);
+    // What 'train --out' into a directory being loaded does.
+    ModelBundle second = ModelBundle.write(target, other, bundle.metadata());
+    assertThat(second.version()).isNotEqualTo(first.version());
+
+    assertThat(ModelBundle.contentVersion(first.loadNetwork())).isEqualTo(first.version());
+  }
+
+  @Test
+  void refusesANetworkWhoseWeightsAreNotTheVersionItsMetadataClaims() throws Exception {
+    ModelBundle opened =
+        handMade("relabelled", Files.readAllBytes(bundle.networkFile()), "0123456789ab");
+    assertThatThrownBy(opened::loadNetwork)
+        .isInstanceOf(ModelBundleException.class)
+        .hasMessageContaining("is version " + bundle.version())
+        .hasMessageContaining("says 0123456789ab");
+  }
+
+  @Test
+  void refusesANetworkFileWithAnEntryThatWouldBeJavaDeserialised() throws Exception {
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    try (var in = new java.util.zip.ZipInputStream(Files.newInputStream(bundle.networkFile()));
+        var out = new java.util.zip.ZipOutputStream(bytes)) {
+      for (var e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
+        out.putNextEntry(new java.util.zip.ZipEntry(e.getName()));
+        in.transferTo(out);
+      }
+      out.putNextEntry(new java.util.zip.ZipEntry("preprocessor.bin"));
+      new java.io.ObjectOutputStream(out).writeObject(new java.util.ArrayList<String>());
+    }
+    ModelBundle opened = handMade("gadget", bytes.toByteArray(), bundle.version());
+    assertThatThrownBy(opened::loadNetwork)
+        .isInstanceOf(ModelBundleException.class)
+        .hasMessageContaining("'preprocessor.bin'");
+  }
+
+  /** A bundle of {@code network} whose bundle.json has its checksum and claims {@code version}. */
+  private static ModelBundle handMade(String name, byte[] network, String version)
+      throws Exception {
+    Path copy = Files.createDirectories(dir.resolve(name));
+    Files.write(copy.resolve(ModelBundle.NETWORK_FILE), network);
+    ModelMetadata meta = bundle.metadata().withVersion(version, Sha256.of(network));
+    Files.write(
+        copy.resolve(ModelBundle.METADATA_FILE),
+        io.digitstream.record.Json.MAPPER.writeValueAsBytes(meta));
+    return ModelBundle.open(copy);
+  }
 }

@@ -3,6 +3,7 @@ package io.digitstream.streams;
 import io.digitstream.accuracy.AccuracyWindow;
 import io.digitstream.accuracy.WindowKind;
 import io.digitstream.config.ConfigException;
+import io.digitstream.model.ModelAdmission;
 import io.digitstream.model.ModelBundle;
 import io.digitstream.model.ModelBundleException;
 import io.digitstream.streams.accuracy.AccuracyQueries;
@@ -13,6 +14,7 @@ import io.digitstream.streams.metrics.AppMetrics;
 import io.digitstream.streams.metrics.InstanceStats;
 import io.digitstream.streams.models.FleetModels;
 import io.digitstream.streams.models.ModelSettings;
+import io.digitstream.streams.models.ModelSources;
 import io.digitstream.streams.models.ModelStatus;
 import io.digitstream.streams.models.ModelSwitcher;
 import io.digitstream.streams.models.ModelWatcher;
@@ -108,7 +110,10 @@ public final class ScoringService implements AutoCloseable {
     log.info("Starting with settings:\n{}", settings.describe());
     warnIfNotExactlyOnce();
     // The model first: a wrong path fails in milliseconds, without touching the cluster.
+    ModelAdmission admission = settings.modelSources().admission();
+    warnAboutModelTrust();
     ModelBundle bundle = ModelBundle.open(settings.model());
+    admission.checkConfigured(bundle);
     ClassifierPool classifiers = loadModel(bundle);
     log.info("Model {} loaded from {}", bundle.version(), bundle.directory());
     Properties kafka = settings.kafka();
@@ -116,7 +121,7 @@ public final class ScoringService implements AutoCloseable {
 
     metrics = new AppMetrics();
     try {
-      followModelAnnouncements(kafka, bundle, classifiers);
+      followModelAnnouncements(kafka, bundle, classifiers, admission);
       serveHttp(kafka);
       KafkaStreams created = createStreams(kafka, classifiers);
       streams = created;
@@ -149,6 +154,22 @@ public final class ScoringService implements AutoCloseable {
       ModelFailure.rethrowIfFatal(e);
       throw new ModelBundleException(
           "cannot load the model in " + bundle.directory() + ": " + ModelFailure.describe(e), e);
+    }
+  }
+
+  private void warnAboutModelTrust() {
+    ModelSources sources = settings.modelSources();
+    if (!sources.requireSignature()) {
+      log.warn(
+          "{}=false: any bundle placed under {} and announced on the models topic is loaded,"
+              + " whoever made it",
+          ModelSources.REQUIRE_SIGNATURE,
+          sources.dirs());
+    } else if (sources.trustedKeys().isEmpty()) {
+      // Normal for an instance that only ever serves its configured model.
+      log.info(
+          "{} is empty: every model announcement will be refused (unsigned or unknown signer)",
+          ModelSources.TRUSTED_KEYS);
     }
   }
 
@@ -199,11 +220,15 @@ public final class ScoringService implements AutoCloseable {
 
   /** An announced model overrides the configured one from the first batch on. */
   private void followModelAnnouncements(
-      Properties kafka, ModelBundle bundle, ClassifierPool classifiers) {
+      Properties kafka, ModelBundle bundle, ClassifierPool classifiers, ModelAdmission admission) {
     ModelSettings models = settings.models();
     switcher =
         new ModelSwitcher(
-            classifiers, bundle.directory().toAbsolutePath().toString(), metrics, models);
+            classifiers,
+            bundle.directory().toAbsolutePath().toString(),
+            metrics,
+            models,
+            admission);
     watcher =
         new ModelWatcher(
             modelsConsumerConfig(kafka),

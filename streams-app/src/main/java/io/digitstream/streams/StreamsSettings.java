@@ -6,6 +6,7 @@ import io.digitstream.streams.accuracy.AccuracySettings;
 import io.digitstream.streams.deadletter.DeadLetterDeserializationHandler;
 import io.digitstream.streams.deadletter.DeadLetterProcessingHandler;
 import io.digitstream.streams.models.ModelSettings;
+import io.digitstream.streams.models.ModelSources;
 import io.digitstream.streams.scoring.Batching;
 import io.digitstream.streams.web.HttpSettings;
 import io.digitstream.topic.TopicNames;
@@ -45,6 +46,7 @@ import org.slf4j.LoggerFactory;
  * @param http where the REST server and the accuracy page listen
  * @param rocksDbMemoryMb the memory budget of all RocksDB stores together, MiB
  * @param models retries of refused announcements and the comparison with other instances
+ * @param modelSources where announced bundles may come from and who must have signed them
  */
 public record StreamsSettings(
     Properties kafka,
@@ -58,7 +60,8 @@ public record StreamsSettings(
     AccuracySettings accuracy,
     HttpSettings http,
     int rocksDbMemoryMb,
-    ModelSettings models) {
+    ModelSettings models,
+    ModelSources modelSources) {
 
   public static final String MODEL = "digitstream.model";
   public static final String BATCH_MAX_SIZE = "digitstream.batch.max.size";
@@ -83,6 +86,9 @@ public record StreamsSettings(
           NATIVE_THREADS,
           SHADOW_TOPIC,
           ROCKSDB_MEMORY_MB,
+          ModelSources.DIRS,
+          ModelSources.TRUSTED_KEYS,
+          ModelSources.REQUIRE_SIGNATURE,
           AccuracySettings.LATENESS_MS,
           AccuracySettings.GRACE_MS,
           AccuracySettings.IDLE_MS,
@@ -145,6 +151,7 @@ public record StreamsSettings(
     // Stores and changelogs keep their names when later branches are added to the topology.
     d.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, "true");
     d.put(MODEL, Path.of("models", "default").toString());
+    d.put(ModelSources.REQUIRE_SIGNATURE, "true");
     d.put(BATCH_MAX_SIZE, "64");
     d.put(BATCH_MAX_WAIT_MS, "10");
     d.put(TOPICS_CREATE, "true");
@@ -290,7 +297,8 @@ public record StreamsSettings(
         accuracy,
         http,
         rocksDbMemoryMb,
-        models);
+        models,
+        ModelSources.from(merged, Path.of(model)));
   }
 
   /**
@@ -370,6 +378,7 @@ public record StreamsSettings(
         ModelSettings.PEER_INTERVAL_MS, String.valueOf(models.peerInterval().toMillis()));
     all.setProperty(
         ModelSettings.DIVERGENCE_GRACE_MS, String.valueOf(models.divergenceGrace().toMillis()));
+    modelSources.describeInto(all);
     topics.names().byRole().forEach((role, name) -> all.setProperty(role.settingsKey(), name));
     return Settings.describe(all);
   }

@@ -1,16 +1,22 @@
 package io.digitstream.streams;
 
 import io.digitstream.image.MnistDataset;
+import io.digitstream.model.BundleSignature;
 import io.digitstream.model.DigitClassifier;
 import io.digitstream.model.ModelBundle;
+import io.digitstream.model.ModelKeys;
 import io.digitstream.record.Codec;
 import io.digitstream.record.DigitImage;
+import io.digitstream.streams.models.ModelSources;
 import io.digitstream.streams.models.ModelStatus;
 import io.digitstream.streams.scoring.ClassifierPool;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.PublicKey;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -27,6 +33,7 @@ public final class Fixtures {
   private static ClassifierPool classifiers;
   private static DigitClassifier reference;
   private static MnistDataset digits;
+  private static Path testKeys;
 
   private Fixtures() {}
 
@@ -36,6 +43,55 @@ public final class Fixtures {
     } catch (URISyntaxException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /**
+   * A key pair made once per test run: bundles that tests announce are signed with it, and the
+   * settings of {@link #settings} trust it.
+   */
+  public static synchronized Path testKeys() {
+    if (testKeys == null) {
+      try {
+        Path keys = Files.createTempDirectory("digitstream-test-keys");
+        ModelKeys.generate(keys);
+        testKeys = keys;
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+    return testKeys;
+  }
+
+  public static Path trustedKeyFile() {
+    return testKeys().resolve(ModelKeys.PUBLIC_FILE);
+  }
+
+  public static PublicKey trustedKey() {
+    return ModelKeys.readPublic(trustedKeyFile());
+  }
+
+  /** The bundle in {@code source} copied to {@code target} and signed with the test key. */
+  public static ModelBundle signedCopy(Path source, Path target) {
+    try {
+      Files.createDirectories(target);
+      for (String file :
+          List.of(
+              ModelBundle.NETWORK_FILE, ModelBundle.METADATA_FILE, ModelBundle.REFERENCE_FILE)) {
+        if (Files.exists(source.resolve(file))) {
+          Files.copy(
+              source.resolve(file), target.resolve(file), StandardCopyOption.REPLACE_EXISTING);
+        }
+      }
+      return sign(target);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Signs the bundle in {@code dir} with the test key that {@link #settings} trusts. */
+  public static ModelBundle sign(Path dir) throws IOException {
+    return BundleSignature.sign(
+        dir, ModelKeys.readPrivate(testKeys().resolve(ModelKeys.PRIVATE_FILE)));
   }
 
   public static Path modelDirectory() {
@@ -109,6 +165,11 @@ public final class Fixtures {
     s.put("application.id", name);
     s.put("state.dir", stateDir.toString());
     s.put(StreamsSettings.MODEL, modelDirectory().toString());
+    // Announced bundles are signed copies in JUnit's temporary directories.
+    s.put(
+        ModelSources.DIRS,
+        modelDirectory().getParent() + "," + System.getProperty("java.io.tmpdir"));
+    s.put(ModelSources.TRUSTED_KEYS, trustedKeyFile().toString());
     s.put("digitstream.topic.images", name + ".images");
     s.put("digitstream.topic.predictions", name + ".predictions");
     s.put("digitstream.topic.dlq", name + ".dlq");

@@ -62,7 +62,7 @@ class ModelLifecycleIntegrationTest {
     String predictions = settings.topics().names().predictions();
     String models = settings.topics().names().models();
     ModelBundle a = Fixtures.bundle();
-    ModelBundle b = ModelBundle.open(Fixtures.resource("model-b"));
+    ModelBundle b = Fixtures.signedCopy(Fixtures.resource("model-b"), bundles.resolve("b"));
 
     try (ScoringService service = new ScoringService(settings)) {
       service.start();
@@ -154,7 +154,7 @@ class ModelLifecycleIntegrationTest {
     StreamsSettings settings = StreamsSettings.load(null, Map.of(), config);
     String models = settings.topics().names().models();
     ModelBundle a = Fixtures.bundle();
-    ModelBundle b = ModelBundle.open(Fixtures.resource("model-b"));
+    ModelBundle b = Fixtures.signedCopy(Fixtures.resource("model-b"), bundles.resolve("b"));
     MnistDataset digits = Fixtures.digits();
     int images = 500;
 

@@ -100,7 +100,7 @@ public final class PoisonedModels {
     ModelBundle.writeReference(
         dir,
         ReferenceBatch.record(new DigitClassifier(bundle.loadNetwork(), bundle.version()), images));
-    return ModelBundle.open(dir);
+    return Fixtures.sign(dir);
   }
 
   /**

@@ -54,6 +54,32 @@ class StreamsSettingsTest {
   }
 
   @Test
+  void takesTheModelDirectoriesFromTheStartUpBundleUnlessSetAndRequiresSignatures() {
+    StreamsSettings defaults = StreamsSettings.load(null, Map.of(), Map.of());
+    assertThat(defaults.modelSources().dirs()).containsExactly(Path.of("models").toAbsolutePath());
+    assertThat(defaults.modelSources().requireSignature()).isTrue();
+    assertThat(defaults.modelSources().trustedKeys()).isEmpty();
+
+    StreamsSettings set =
+        StreamsSettings.load(
+            null,
+            Map.of(),
+            Map.of(
+                "digitstream.models.dirs", "/srv/models, /srv/more",
+                "digitstream.models.trusted.keys", "/etc/k1.pub,/etc/k2.pub",
+                "digitstream.models.require.signature", "false"));
+    assertThat(set.modelSources().dirs())
+        .containsExactly(Path.of("/srv/models"), Path.of("/srv/more"));
+    assertThat(set.modelSources().trustedKeys()).hasSize(2);
+    assertThat(set.modelSources().requireSignature()).isFalse();
+    assertThat(set.describe()).contains("digitstream.models.dirs=/srv/models,/srv/more");
+    // A key file that is not there fails the start with the key's name.
+    assertThatThrownBy(() -> set.modelSources().admission())
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("digitstream.models.trusted.keys");
+  }
+
+  @Test
   void layersTheFileTheEnvironmentAndTheCommandLineInThatOrder() throws Exception {
     Path file = dir.resolve("streams.properties");
     Files.writeString(

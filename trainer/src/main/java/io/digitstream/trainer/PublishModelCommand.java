@@ -88,6 +88,16 @@ final class PublishModelCommand implements Callable<Integer> {
   List<String> overrides = new ArrayList<>();
 
   @Option(
+      names = "--sign-key",
+      paramLabel = "FILE",
+      description = {
+        "Sign the bundle with this Ed25519 private key (from 'model-key') before announcing it.",
+        "Streams applications refuse unsigned bundles unless"
+            + " digitstream.models.require.signature=false."
+      })
+  Path signKey;
+
+  @Option(
       names = "--topic",
       paramLabel = "TOPIC",
       description = "Models topic (digitstream.topic.models, default: digits.models).")
@@ -161,7 +171,7 @@ final class PublishModelCommand implements Callable<Integer> {
     return 0;
   }
 
-  private ModelAnnouncement announcement() {
+  private ModelAnnouncement announcement() throws java.io.IOException {
     long now = System.currentTimeMillis();
     if (retireShadow != null) {
       if (bundle != null) {
@@ -176,7 +186,8 @@ final class PublishModelCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--role must be active or shadow, got '" + role + "'");
     }
     // Verifies network.zip against bundle.json, so a damaged bundle is never announced.
-    ModelBundle opened = ModelBundle.open(bundle);
+    ModelBundle opened =
+        signKey == null ? ModelBundle.open(bundle) : SignModelCommand.sign(bundle, signKey);
     Path location = opened.directory().toAbsolutePath().normalize();
     return ModelAnnouncement.of(
         role, opened.version(), location.toString(), opened.metadata().networkSha256(), now);

@@ -6,7 +6,10 @@ import io.digitstream.model.ModelBundleException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** Entry point of the trainer module: train, evaluate, predict, explain, publish-model. */
+/**
+ * Entry point of the trainer module: train, evaluate, predict, explain, publish-model, model-key,
+ * sign-model.
+ */
 @Command(
     name = "digitstream-trainer",
     description = "Train, evaluate and inspect digitstream's CNN.",
@@ -16,7 +19,9 @@ import picocli.CommandLine.Command;
       EvaluateCommand.class,
       PredictCommand.class,
       ExplainCommand.class,
-      PublishModelCommand.class
+      PublishModelCommand.class,
+      ModelKeyCommand.class,
+      SignModelCommand.class
     })
 public final class TrainerCli {
   public static void main(String[] args) {

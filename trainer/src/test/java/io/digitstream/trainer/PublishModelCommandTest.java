@@ -32,6 +32,33 @@ class PublishModelCommandTest {
   @TempDir Path dir;
 
   @Test
+  void signsTheBundleBeforeAnnouncingItWithSignKey() throws Exception {
+    String topic = "models-" + UUID.randomUUID().toString().substring(0, 8);
+    Path keys = dir.resolve("keys");
+    io.digitstream.model.ModelKeys.generate(keys);
+    Path copy = SignModelCommandTest.copy(BUNDLE, dir.resolve("signed-b"));
+
+    CliRun run =
+        Trainer.run(
+            "publish-model",
+            copy.toString(),
+            "--sign-key",
+            keys.resolve(io.digitstream.model.ModelKeys.PRIVATE_FILE).toString(),
+            "--bootstrap-servers",
+            kafka.bootstrapServers(),
+            "--topic",
+            topic);
+
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    io.digitstream.model.BundleSignature.verify(
+        ModelBundle.open(copy),
+        List.of(
+            io.digitstream.model.ModelKeys.readPublic(
+                keys.resolve(io.digitstream.model.ModelKeys.PUBLIC_FILE))));
+    assertThat(read(topic, 1)).hasSize(1);
+  }
+
+  @Test
   void announcesTheBundlesVersionAbsoluteLocationAndChecksumOnACompactedTopic() throws Exception {
     String topic = "models-" + UUID.randomUUID().toString().substring(0, 8);
     ModelBundle bundle = ModelBundle.open(BUNDLE);

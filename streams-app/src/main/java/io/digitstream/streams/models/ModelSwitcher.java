@@ -1,6 +1,7 @@
 package io.digitstream.streams.models;
 
 import io.digitstream.model.DigitClassifier;
+import io.digitstream.model.ModelAdmission;
 import io.digitstream.model.ModelBundle;
 import io.digitstream.model.ModelBundleException;
 import io.digitstream.record.ModelAnnouncement;
@@ -12,8 +13,6 @@ import io.digitstream.streams.models.ModelStatus.Retry;
 import io.digitstream.streams.scoring.ClassifierPool;
 import io.digitstream.streams.scoring.ModelFailure;
 import io.digitstream.streams.scoring.Quarantine;
-import java.net.URI;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -25,14 +24,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Turns model announcements into model switches. {@link #apply} opens the announced bundle, checks
- * that its {@code network.zip} has the announced SHA-256 (and the one in its {@code bundle.json})
- * and that the version matches, loads the network and makes a smoke prediction, and only then hands
- * it to the {@link ClassifierPool}, as the active model or as the shadow; every stream thread
- * switches at the start of its next batch. A bundle that fails any check is refused: the current
- * models keep serving, and the refusal is kept for {@code /health} and counted in {@code
- * digitstream.model.reloads}. A refusal that may be transient is retried with a growing wait; a
- * version this instance quarantined is never loaded again.
+ * Turns model announcements into model switches. {@link #apply} first lets the {@link
+ * ModelAdmission} check the location (under a model directory) and the signature, then opens the
+ * announced bundle, checks that its {@code network.zip} has the announced SHA-256 (and the one in
+ * its {@code bundle.json}) and that the version matches, loads the network and makes a smoke
+ * prediction, and only then hands it to the {@link ClassifierPool}, as the active model or as the
+ * shadow; every stream thread switches at the start of its next batch. A bundle that fails any
+ * check is refused: the current models keep serving, and the refusal is kept for {@code /health}
+ * and counted in {@code digitstream.model.reloads}. A refusal that may be transient is retried with
+ * a growing wait; a version this instance quarantined is never loaded again.
  *
  * <p>Called from one thread at a time (the announcement watcher, or start-up before it runs).
  */
@@ -42,6 +42,7 @@ public final class ModelSwitcher {
   private final ClassifierPool pool;
   private final AppMetrics metrics;
   private final ModelSettings settings;
+  private final ModelAdmission admission;
   private volatile ModelStatus status;
   // The models that were active here, by version: where the pool's fallback came from.
   private final Map<String, Loaded> wasActive = new ConcurrentHashMap<>();
@@ -51,16 +52,23 @@ public final class ModelSwitcher {
   /**
    * @param pool the pool whose models are switched
    * @param initialLocation where the pool's current model came from (the configured bundle)
+   * @param admission where announced bundles may come from and who must have signed them
    */
-  public ModelSwitcher(ClassifierPool pool, String initialLocation, AppMetrics metrics) {
-    this(pool, initialLocation, metrics, ModelSettings.defaults());
+  public ModelSwitcher(
+      ClassifierPool pool, String initialLocation, AppMetrics metrics, ModelAdmission admission) {
+    this(pool, initialLocation, metrics, ModelSettings.defaults(), admission);
   }
 
   public ModelSwitcher(
-      ClassifierPool pool, String initialLocation, AppMetrics metrics, ModelSettings settings) {
+      ClassifierPool pool,
+      String initialLocation,
+      AppMetrics metrics,
+      ModelSettings settings,
+      ModelAdmission admission) {
     this.pool = Objects.requireNonNull(pool, "pool");
     this.metrics = Objects.requireNonNull(metrics, "metrics");
     this.settings = Objects.requireNonNull(settings, "settings");
+    this.admission = Objects.requireNonNull(admission, "admission");
     Loaded initial = new Loaded(pool.version(), initialLocation, System.currentTimeMillis());
     this.status = ModelStatus.serving(initial);
     wasActive.put(initial.version(), initial);
@@ -127,9 +135,9 @@ public final class ModelSwitcher {
     DigitClassifier candidate;
     String location;
     try {
-      Path dir = bundlePath(announcement.location());
-      location = dir.toString();
-      ModelBundle bundle = ModelBundle.open(dir);
+      // Location and signature first: nothing outside the model directories is looked at.
+      ModelBundle bundle = admission.open(announcement.location());
+      location = bundle.directory().toString();
       check(announcement, bundle);
       // Checked even when the version is already in place, so that every instance, restarted or
       // not, gives the same answer to the same announcement.
@@ -293,22 +301,6 @@ public final class ModelSwitcher {
               + ", the announcement says "
               + announcement.version());
     }
-  }
-
-  /** An absolute path, or a {@code file:} URI, of the bundle directory. */
-  static Path bundlePath(String location) {
-    Path path;
-    try {
-      path = location.startsWith("file:") ? Path.of(URI.create(location)) : Path.of(location);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(
-          "location '" + location + "' is neither a path nor a file: URI (" + e.getMessage() + ")");
-    }
-    if (!path.isAbsolute()) {
-      // A relative path would mean something different on every instance's working directory.
-      throw new IllegalArgumentException("location '" + location + "' is not an absolute path");
-    }
-    return path;
   }
 
   /**

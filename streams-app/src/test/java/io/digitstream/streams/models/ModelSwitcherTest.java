@@ -2,7 +2,11 @@ package io.digitstream.streams.models;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.digitstream.model.BundleSignature;
+import io.digitstream.model.ModelAdmission;
 import io.digitstream.model.ModelBundle;
+import io.digitstream.model.ModelDirectories;
+import io.digitstream.model.ModelKeys;
 import io.digitstream.record.ModelAnnouncement;
 import io.digitstream.streams.Fixtures;
 import io.digitstream.streams.metrics.AppMetrics;
@@ -13,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -20,18 +25,24 @@ import org.junit.jupiter.api.io.TempDir;
 /** Announcements turned into switches or refusals, without Kafka. */
 class ModelSwitcherTest {
   @TempDir Path dir;
+  private Path models;
   private final AppMetrics metrics = new AppMetrics();
   private ClassifierPool pool;
   private ModelSwitcher switcher;
+  private ModelAdmission admission;
   private ModelBundle a;
   private ModelBundle b;
 
   @BeforeEach
   void setUp() {
-    a = Fixtures.bundle();
-    b = ModelBundle.open(Fixtures.resource("model-b"));
+    models = dir.resolve("models");
+    a = Fixtures.signedCopy(Fixtures.modelDirectory(), models.resolve("a"));
+    b = Fixtures.signedCopy(Fixtures.resource("model-b"), models.resolve("b"));
     pool = ClassifierPool.of(Fixtures.reference().copy(), 1);
-    switcher = new ModelSwitcher(pool, a.directory().toString(), metrics);
+    admission =
+        new ModelAdmission(
+            ModelDirectories.of(List.of(models)), List.of(Fixtures.trustedKey()), true);
+    switcher = new ModelSwitcher(pool, a.directory().toString(), metrics, admission);
   }
 
   @Test
@@ -57,6 +68,56 @@ class ModelSwitcherTest {
     switcher.apply(announce(a, a.directory().toString()));
     assertThat(pool.version()).isEqualTo(a.version());
     assertThat(metrics.modelReloads(ModelReload.LOADED)).isEqualTo(2);
+  }
+
+  @Test
+  void refusesAnUnsignedBundleAndKeepsServingTheOldModel() throws IOException {
+    Path unsigned = copy(b, "unsigned");
+
+    assertRefused(announce(b, unsigned.toString()), "refused: unsigned");
+  }
+
+  @Test
+  void refusesABundleSignedByAnUntrustedKey() throws IOException {
+    Path keys = dir.resolve("other-keys");
+    ModelKeys.generate(keys);
+    Path signed = copy(b, "stranger");
+    BundleSignature.sign(signed, ModelKeys.readPrivate(keys.resolve(ModelKeys.PRIVATE_FILE)));
+
+    assertRefused(announce(b, signed.toString()), "does not match");
+  }
+
+  @Test
+  void refusesASignedBundleChangedAfterSigning() throws IOException {
+    Path changed = copy(b, "changed");
+    Files.copy(b.directory().resolve(ModelBundle.SIGNATURE_FILE), changed.resolve("bundle.sig"));
+    Files.writeString(changed.resolve("reference.json"), "{}");
+
+    assertRefused(announce(b, changed.toString()), "does not match");
+  }
+
+  @Test
+  void refusesABundleOutsideTheModelDirectoriesWhetherItExistsOrNot() throws IOException {
+    Path elsewhere = dir.resolve("elsewhere");
+    ModelBundle outside = Fixtures.signedCopy(b.directory(), elsewhere.resolve("b"));
+    assertRefused(announce(b, outside.directory().toString()), ModelDirectories.OUTSIDE);
+    String existing = switcher.status().lastAnnouncement().reason();
+    assertRefused(announce(b, elsewhere.resolve("nothing").toString()), ModelDirectories.OUTSIDE);
+    assertThat(switcher.status().lastAnnouncement().reason()).isEqualTo(existing);
+    // A link inside the directories that leads out is refused too.
+    Path link = Files.createSymbolicLink(models.resolve("link"), outside.directory());
+    assertRefused(announce(b, link.toString()), ModelDirectories.OUTSIDE);
+    assertRefused(announce(b, models + "/../models/b"), "'..'");
+  }
+
+  private void assertRefused(ModelAnnouncement announcement, String reason) {
+    long before = metrics.modelReloads(ModelReload.REFUSED);
+    assertThat(switcher.apply(announcement)).isFalse();
+    assertThat(pool.version()).isEqualTo(a.version());
+    assertThat(switcher.status().active().version()).isEqualTo(a.version());
+    assertThat(switcher.status().lastAnnouncement().outcome()).isEqualTo("refused");
+    assertThat(switcher.status().lastAnnouncement().reason()).contains(reason);
+    assertThat(metrics.modelReloads(ModelReload.REFUSED)).isEqualTo(before + 1);
   }
 
   @Test
@@ -101,7 +162,7 @@ class ModelSwitcherTest {
 
   @Test
   void refusesAMissingBundleAndARelativeLocation() {
-    assertThat(switcher.apply(announce(b, dir.resolve("nowhere").toString()))).isFalse();
+    assertThat(switcher.apply(announce(b, models.resolve("nowhere").toString()))).isFalse();
     assertThat(switcher.status().lastAnnouncement().reason()).contains("does not exist");
 
     assertThat(switcher.apply(announce(b, "models/b"))).isFalse();
@@ -210,9 +271,10 @@ class ModelSwitcherTest {
                 Duration.ofMillis(400),
                 0,
                 Duration.ofSeconds(5),
-                Duration.ZERO));
+                Duration.ZERO),
+            admission);
     // Only bundle.json has arrived: network.zip is still being copied.
-    Path arriving = Files.createDirectories(dir.resolve("arriving"));
+    Path arriving = Files.createDirectories(models.resolve("arriving"));
     Files.copy(
         b.directory().resolve(ModelBundle.METADATA_FILE),
         arriving.resolve(ModelBundle.METADATA_FILE));
@@ -234,6 +296,9 @@ class ModelSwitcherTest {
     Files.copy(
         b.directory().resolve(ModelBundle.REFERENCE_FILE),
         arriving.resolve(ModelBundle.REFERENCE_FILE));
+    Files.copy(
+        b.directory().resolve(ModelBundle.SIGNATURE_FILE),
+        arriving.resolve(ModelBundle.SIGNATURE_FILE));
     retrying.retryDue(System.currentTimeMillis() + 10_000);
 
     assertThat(pool.version()).isEqualTo(b.version());
@@ -303,7 +368,8 @@ class ModelSwitcherTest {
     // exceptions; before, they escaped apply and ended the watcher thread.
     ClassifierPool failing =
         failingLoads(new OutOfMemoryError("Physical memory usage is too high"));
-    ModelSwitcher guarded = new ModelSwitcher(failing, a.directory().toString(), metrics);
+    ModelSwitcher guarded =
+        new ModelSwitcher(failing, a.directory().toString(), metrics, admission);
 
     assertThat(guarded.apply(announce(b, b.directory().toString()))).isFalse();
     assertThat(guarded.status().lastAnnouncement().reason())
@@ -311,7 +377,7 @@ class ModelSwitcherTest {
     assertThat(guarded.status().retrying()).hasSize(1);
 
     ClassifierPool unlinked = failingLoads(new UnsatisfiedLinkError("no jnind4jcpu"));
-    ModelSwitcher again = new ModelSwitcher(unlinked, a.directory().toString(), metrics);
+    ModelSwitcher again = new ModelSwitcher(unlinked, a.directory().toString(), metrics, admission);
     assertThat(again.apply(announce(b, b.directory().toString()))).isFalse();
     assertThat(again.status().lastAnnouncement().reason()).contains("UnsatisfiedLinkError");
   }
@@ -340,7 +406,7 @@ class ModelSwitcherTest {
   }
 
   private Path copy(ModelBundle bundle, String name) throws IOException {
-    Path target = Files.createDirectories(dir.resolve(name));
+    Path target = Files.createDirectories(models.resolve(name));
     for (String file : new String[] {ModelBundle.NETWORK_FILE, ModelBundle.METADATA_FILE}) {
       Files.copy(
           bundle.directory().resolve(file),

@@ -173,7 +173,7 @@ class LifecycleIntegrationTest {
     String name = Fixtures.uniqueName("switch");
     TestClients clients = kafka.clients();
     ModelBundle before = Fixtures.bundle();
-    ModelBundle after = ModelBundle.open(Fixtures.resource("model-b"));
+    ModelBundle after = Fixtures.signedCopy(Fixtures.resource("model-b"), dir.resolve("model-b"));
     int atKill;
     boolean switchedBeforeKill;
     try (AppProcess a = launch(name, "a", "a-1.log", Map.of())) {
