@@ -75,20 +75,20 @@ public final class ModelDirectories {
     try {
       path = location.startsWith("file:") ? Path.of(URI.create(location)) : Path.of(location);
     } catch (IllegalArgumentException e) { // InvalidPathException too {
-      throw new ModelBundleException("refused: location is neither a path nor a file: URI");
+      throw new LocationRefusedException("refused: location is neither a path nor a file: URI");
     }
     // A relative path would mean something different on every instance's working directory.
     if (!path.isAbsolute()) {
-      throw new ModelBundleException("refused: location is not an absolute path");
+      throw new LocationRefusedException("refused: location is not an absolute path");
     }
     if (!path.equals(path.normalize())) {
-      throw new ModelBundleException("refused: location holds '.' or '..'");
+      throw new LocationRefusedException("refused: location holds '.' or '..'");
     }
     for (Path dir : dirs) {
       if (path.startsWith(dir)) {
         return path;
       }
     }
-    throw new ModelBundleException(OUTSIDE);
+    throw new LocationRefusedException(OUTSIDE);
   }
 }

@@ -64,9 +64,22 @@ class ReferenceBatchTest {
     ModelBundle bundle = write("unreadable", network(false));
     Files.writeString(bundle.directory().resolve(ModelBundle.REFERENCE_FILE), "{\"formatVersion\"");
 
-    assertThatThrownBy(() -> DigitClassifier.load(bundle))
+    assertThatThrownBy(() -> DigitClassifier.load(ModelBundle.open(bundle.directory())))
         .isInstanceOf(ModelBundleException.class)
         .hasMessageContaining("reference.json is not a valid reference batch");
+  }
+
+  @Test
+  void refusesAReferenceFileChangedAfterTheBundleWasOpened() throws IOException {
+    ModelBundle written = write("changed", network(false));
+    ModelBundle.writeReference(written.directory(), reference(written));
+    ModelBundle opened = ModelBundle.open(written.directory());
+    // The signature, if any, covered the file as it was opened; another one must not be used.
+    Files.writeString(opened.directory().resolve(ModelBundle.REFERENCE_FILE), "{}");
+
+    assertThatThrownBy(opened::reference)
+        .isInstanceOf(ModelBundleException.class)
+        .hasMessageContaining("changed after the bundle was opened");
   }
 
   @Test

@@ -1,6 +1,7 @@
 package io.digitstream.streams.models;
 
 import io.digitstream.model.DigitClassifier;
+import io.digitstream.model.LocationRefusedException;
 import io.digitstream.model.ModelAdmission;
 import io.digitstream.model.ModelBundle;
 import io.digitstream.model.ModelBundleException;
@@ -150,7 +151,7 @@ public final class ModelSwitcher {
             "version " + announcement.version() + " is the active model; a shadow must differ");
       }
       candidate = pool.loadCandidate(bundle);
-    } catch (IllegalArgumentException e) {
+    } catch (IllegalArgumentException | LocationRefusedException e) {
       // The announcement itself is wrong: trying it again would give the same answer.
       refuse(announcement, e.getMessage(), now);
       return false;

@@ -309,7 +309,7 @@ class ModelSwitcherTest {
 
   @Test
   void aNewerAnnouncementOfTheRoleSupersedesAPendingRetry() {
-    assertThat(switcher.apply(announce(b, dir.resolve("not-yet").toString()))).isFalse();
+    assertThat(switcher.apply(announce(b, models.resolve("not-yet").toString()))).isFalse();
     assertThat(switcher.status().retrying()).hasSize(1);
 
     assertThat(switcher.apply(announce(a, a.directory().toString()))).isTrue();
