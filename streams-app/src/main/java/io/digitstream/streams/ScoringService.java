@@ -64,9 +64,10 @@ import org.slf4j.LoggerFactory;
  * waits, committing what was processed. In-process users read accuracy through {@link #accuracy()}
  * and {@link #summary()}.
  *
- * <p>A failure a stream thread cannot handle (the model failing, the broker gone past every
- * timeout) shuts the whole client down rather than replacing the thread: under exactly-once the
- * uncommitted work is safe, and a process that exits non-zero is what supervisors restart.
+ * <p>A stream thread whose transaction the brokers lost (a broker failover) is replaced; any other
+ * failure a stream thread cannot handle (the brokers gone past every timeout, a full disk) shuts
+ * the whole client down: under exactly-once the uncommitted work is safe either way, and a process
+ * that exits non-zero is what supervisors restart. See {@link ThreadFailures}.
  */
 public final class ScoringService implements AutoCloseable {
   /** How long {@link #close()} waits for Kafka Streams to commit and stop. */
@@ -83,6 +84,7 @@ public final class ScoringService implements AutoCloseable {
   private final CountDownLatch running = new CountDownLatch(1);
   private final CountDownLatch terminated = new CountDownLatch(1);
   private volatile Throwable failure;
+  private final ThreadFailures threadFailures = new ThreadFailures();
   private volatile boolean wasRunning;
   private final Peers peers = new Peers();
   private volatile KafkaStreams streams;
@@ -304,14 +306,27 @@ public final class ScoringService implements AutoCloseable {
     kafka.put(BoundedRocksDbMemory.BUDGET_CONFIG, (long) settings.rocksDbMemoryMb() << 20);
     KafkaStreams created = new KafkaStreams(topology, kafka);
     created.setStateListener(this::onStateChange);
-    created.setUncaughtExceptionHandler(
-        e -> {
-          failure = e;
-          log.error("Stream thread failed; shutting the scoring service down", e);
-          return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
-        });
+    created.setUncaughtExceptionHandler(this::onThreadFailure);
     metrics.bind(created);
     return created;
+  }
+
+  private StreamThreadExceptionResponse onThreadFailure(Throwable e) {
+    StreamThreadExceptionResponse response = threadFailures.respond(e, System.currentTimeMillis());
+    if (response == StreamThreadExceptionResponse.REPLACE_THREAD) {
+      metrics.streamThreadReplaced();
+      log.warn(
+          "Stream thread lost its transaction; replacing it, its uncommitted work is re-read"
+              + " ({} of at most {} in {})",
+          threadFailures.recentReplacements(System.currentTimeMillis()),
+          ThreadFailures.MAX_REPLACEMENTS,
+          ThreadFailures.WINDOW,
+          e);
+      return response;
+    }
+    failure = e;
+    log.error("Stream thread failed; shutting the scoring service down", e);
+    return response;
   }
 
   private void onStateChange(KafkaStreams.State now, KafkaStreams.State before) {

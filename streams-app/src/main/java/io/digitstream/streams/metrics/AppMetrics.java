@@ -104,6 +104,7 @@ public final class AppMetrics implements AutoCloseable {
   private final Counter modelDivergence;
   private final double[] modelPeersDiverging = {0};
   private final Counter watcherRestarts;
+  private final Counter streamThreadsReplaced;
   private final Throughput throughput;
   private KafkaStreamsMetrics streamsMetrics;
 
@@ -202,6 +203,12 @@ public final class AppMetrics implements AutoCloseable {
     watcherRestarts =
         Counter.builder("digitstream.model.watcher.restarts")
             .description("Times the model announcement watcher failed and was started again")
+            .register(registry);
+    streamThreadsReplaced =
+        Counter.builder("digitstream.stream.threads.replaced")
+            .description(
+                "Stream threads replaced after the brokers lost their transaction (a failover);"
+                    + " their uncommitted work was re-read")
             .register(registry);
     accuracyDeltasTooLate =
         Counter.builder("digitstream.accuracy.deltas.too.late")
@@ -313,6 +320,14 @@ public final class AppMetrics implements AutoCloseable {
   /** The announcement watcher failed and was started again. */
   public void watcherRestarted() {
     watcherRestarts.increment();
+  }
+
+  public void streamThreadReplaced() {
+    streamThreadsReplaced.increment();
+  }
+
+  public long streamThreadsReplaced() {
+    return (long) streamThreadsReplaced.count();
   }
 
   /**

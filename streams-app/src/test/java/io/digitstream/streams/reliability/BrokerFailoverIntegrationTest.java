@@ -140,7 +140,8 @@ class BrokerFailoverIntegrationTest {
           "RESULT broker failover: {}; node {} (leader of most image partitions) killed at"
               + " image {}, restarted {} ms later; longest gap between predictions {} ms;"
               + " latency p99 before {} ms, during the outage and 10 s after {} ms, after {} ms;"
-              + " p99.9 overall {} ms; streamed matrix equals offline: {}",
+              + " p99.9 overall {} ms; stream threads replaced {}; streamed matrix equals"
+              + " offline: {}",
           figures,
           victim,
           IMAGES / 4,
@@ -150,6 +151,7 @@ class BrokerFailoverIntegrationTest {
           p(predictions, 0.99, kill, back + 10_000),
           p(predictions, 0.99, back + 10_000, Long.MAX_VALUE),
           p(predictions, 0.999, Long.MIN_VALUE, Long.MAX_VALUE),
+          service.metrics().streamThreadsReplaced(),
           streamed.equals(expected));
 
       figures.assertExactlyOnce(streamed.count());
