@@ -1,6 +1,7 @@
 package io.digitstream.bench;
 
 import io.digitstream.broker.EmbeddedKafkaBroker;
+import io.digitstream.broker.LocalKafkaCluster;
 import io.digitstream.image.MnistDataset;
 import io.digitstream.image.MnistFetch;
 import io.digitstream.record.Codec;
@@ -22,6 +23,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -95,6 +97,15 @@ public final class EndToEndBenchmark implements Callable<Integer> {
       defaultValue = "4",
       description = "Partitions of the topics (default: ${DEFAULT-VALUE}).")
   int partitions;
+
+  @Option(
+      names = "--brokers",
+      defaultValue = "1",
+      description =
+          "Kafka nodes: 1 is the embedded broker in this JVM; more start a local KRaft cluster of"
+              + " child JVMs, as ./digitstream cluster does, and the topics' replication factor"
+              + " and min.insync.replicas follow its size (default: ${DEFAULT-VALUE}).")
+  int brokers;
 
   @Option(
       names = "--threads",
@@ -175,11 +186,15 @@ public final class EndToEndBenchmark implements Callable<Integer> {
     MnistDataset test = MnistDataset.load(data, MnistDataset.Split.TEST);
     TopicNames names = TopicNames.defaults();
     Path work = Files.createTempDirectory("digitstream-bench");
-    try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.builder().build().start()) {
-      // Every topic by its spec, with the benchmark's partition count, before the app starts.
+    try (Kafka broker = startKafka()) {
+      // Every topic by its spec, with the benchmark's partition count, before the app starts;
+      // the replication factor chosen from the cluster's size.
       try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
         new TopicProvisioner(admin, broker.bootstrapServers(), Duration.ofSeconds(30))
-            .ensure(names, EnumSet.allOf(TopicRole.class), TopicPlan.create(partitions, (short) 1));
+            .ensure(
+                names,
+                EnumSet.allOf(TopicRole.class),
+                new TopicPlan(true, Optional.of(partitions), Optional.empty()));
       }
       Process app = startApp(broker.bootstrapServers(), work);
       PeakRss rss = new PeakRss(app.pid());
@@ -322,6 +337,24 @@ public final class EndToEndBenchmark implements Callable<Integer> {
     } finally {
       deleteQuietly(work);
     }
+  }
+
+  /** The broker or cluster the benchmark runs on. */
+  private record Kafka(String bootstrapServers, AutoCloseable owner) implements AutoCloseable {
+    @Override
+    public void close() throws Exception {
+      owner.close();
+    }
+  }
+
+  private Kafka startKafka() {
+    if (brokers == 1) {
+      EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.builder().build().start();
+      return new Kafka(broker.bootstrapServers(), broker);
+    }
+    LocalKafkaCluster cluster = LocalKafkaCluster.builder().brokers(brokers).build().start();
+    out.println("Kafka: a local cluster of " + brokers + " KRaft nodes (child JVMs)");
+    return new Kafka(cluster.bootstrapServers(), cluster);
   }
 
   private Process startApp(String bootstrap, Path work) throws IOException {
