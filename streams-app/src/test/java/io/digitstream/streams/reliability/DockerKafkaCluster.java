@@ -25,6 +25,7 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.utils.internals.AppInfoParser;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.testcontainers.DockerClientFactory;
@@ -46,7 +47,10 @@ import org.testcontainers.lifecycle.Startables;
  */
 final class DockerKafkaCluster implements FailoverScenario.Cluster, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(DockerKafkaCluster.class);
-  private static final String IMAGE = "apache/kafka:4.4.0";
+
+  /** The broker of the Kafka version the clients are built against. */
+  private static final String IMAGE = "apache/kafka:" + AppInfoParser.getVersion();
+
   private static final int EXTERNAL_PORT = 9092;
   private static final int INTERNAL_PORT = 29092;
   private static final int CONTROLLER_PORT = 9093;
