@@ -77,43 +77,8 @@ final class DockerKafkaCluster implements FailoverScenario.Cluster, AutoCloseabl
     for (int id : nodeIds()) {
       int hostPort = hostPorts[id - 1];
       bootstrap.add(host + ":" + hostPort);
-      Map<String, String> env = new LinkedHashMap<>();
-      env.put("CLUSTER_ID", clusterId);
-      env.put("KAFKA_NODE_ID", String.valueOf(id));
-      env.put("KAFKA_PROCESS_ROLES", "broker,controller");
-      env.put("KAFKA_CONTROLLER_QUORUM_VOTERS", voters);
-      env.put(
-          "KAFKA_LISTENERS",
-          "INTERNAL://:"
-              + INTERNAL_PORT
-              + ",EXTERNAL://:"
-              + EXTERNAL_PORT
-              + ",CONTROLLER://:"
-              + CONTROLLER_PORT);
-      env.put(
-          "KAFKA_ADVERTISED_LISTENERS",
-          "INTERNAL://" + alias(id) + ":" + INTERNAL_PORT + ",EXTERNAL://" + host + ":" + hostPort);
-      env.put(
-          "KAFKA_LISTENER_SECURITY_PROTOCOL_MAP",
-          "INTERNAL:PLAINTEXT,EXTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT");
-      env.put("KAFKA_INTER_BROKER_LISTENER_NAME", "INTERNAL");
-      env.put("KAFKA_CONTROLLER_LISTENER_NAMES", "CONTROLLER");
-      env.put("KAFKA_HEAP_OPTS", "-Xmx512m");
-      // Internal topics on all three, two in sync, as the apps choose for their own topics.
-      Map<String, String> properties = new LinkedHashMap<>();
-      properties.put("offsets.topic.replication.factor", "3");
-      properties.put("transaction.state.log.replication.factor", "3");
-      properties.put("transaction.state.log.min.isr", "2");
-      properties.put("share.coordinator.state.topic.replication.factor", "3");
-      properties.put("share.coordinator.state.topic.min.isr", "2");
-      properties.put("default.replication.factor", "3");
-      properties.put("min.insync.replicas", "2");
-      properties.put("offsets.topic.num.partitions", "4");
-      properties.put("transaction.state.log.num.partitions", "4");
-      properties.put("group.initial.rebalance.delay.ms", "0");
-      properties.put("auto.create.topics.enable", "false");
-      properties.putAll(brokerProperties);
-      properties.forEach((key, value) -> env.put(environmentName(key), value));
+      Map<String, String> env =
+          environment(id, clusterId, voters, host + ":" + hostPort, brokerProperties);
       GenericContainer<?> node =
           new GenericContainer<>(IMAGE)
               .withNetwork(network)
@@ -132,13 +97,55 @@ final class DockerKafkaCluster implements FailoverScenario.Cluster, AutoCloseabl
                                 new PortBinding(Ports.Binding.bindPort(hostPort), external)));
                   })
               .withLogConsumer(new Slf4jLogConsumer(log).withPrefix(alias(id)))
-              // A node finishes starting only once a majority of the quorum is up: start all at
-              // once.
+              // A node starts only once a quorum majority is up: start() starts all three together.
               .waitingFor(Wait.forLogMessage(".*Kafka Server started.*", 1))
               .withStartupTimeout(START_TIMEOUT);
       nodes.put(id, node);
     }
     this.bootstrapServers = String.join(",", bootstrap);
+  }
+
+  /** The node's settings, in the image's {@code KAFKA_*} variables; like the compose profile's. */
+  static Map<String, String> environment(
+      int id, String clusterId, String voters, String external, Map<String, String> extra) {
+    Map<String, String> env = new LinkedHashMap<>();
+    env.put("CLUSTER_ID", clusterId);
+    env.put("KAFKA_NODE_ID", String.valueOf(id));
+    env.put("KAFKA_PROCESS_ROLES", "broker,controller");
+    env.put("KAFKA_CONTROLLER_QUORUM_VOTERS", voters);
+    env.put(
+        "KAFKA_LISTENERS",
+        "INTERNAL://:"
+            + INTERNAL_PORT
+            + ",EXTERNAL://:"
+            + EXTERNAL_PORT
+            + ",CONTROLLER://:"
+            + CONTROLLER_PORT);
+    env.put(
+        "KAFKA_ADVERTISED_LISTENERS",
+        "INTERNAL://" + alias(id) + ":" + INTERNAL_PORT + ",EXTERNAL://" + external);
+    env.put(
+        "KAFKA_LISTENER_SECURITY_PROTOCOL_MAP",
+        "INTERNAL:PLAINTEXT,EXTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT");
+    env.put("KAFKA_INTER_BROKER_LISTENER_NAME", "INTERNAL");
+    env.put("KAFKA_CONTROLLER_LISTENER_NAMES", "CONTROLLER");
+    env.put("KAFKA_HEAP_OPTS", "-Xmx512m");
+    // Internal topics on all three, two in sync, as the apps choose for their own topics.
+    Map<String, String> properties = new LinkedHashMap<>();
+    properties.put("offsets.topic.replication.factor", "3");
+    properties.put("transaction.state.log.replication.factor", "3");
+    properties.put("transaction.state.log.min.isr", "2");
+    properties.put("share.coordinator.state.topic.replication.factor", "3");
+    properties.put("share.coordinator.state.topic.min.isr", "2");
+    properties.put("default.replication.factor", "3");
+    properties.put("min.insync.replicas", "2");
+    properties.put("offsets.topic.num.partitions", "4");
+    properties.put("transaction.state.log.num.partitions", "4");
+    properties.put("group.initial.rebalance.delay.ms", "0");
+    properties.put("auto.create.topics.enable", "false");
+    properties.putAll(extra);
+    properties.forEach((key, value) -> env.put(environmentName(key), value));
+    return env;
   }
 
   /** With the settings that make a killed exactly-once producer's transaction abort quickly. */
@@ -242,7 +249,7 @@ final class DockerKafkaCluster implements FailoverScenario.Cluster, AutoCloseabl
    * The image's convention: {@code transaction.state.log.min.isr} → {@code
    * KAFKA_TRANSACTION_STATE_LOG_MIN_ISR}.
    */
-  private static String environmentName(String property) {
+  static String environmentName(String property) {
     return "KAFKA_"
         + property
             .replace("_", "__")
