@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -211,20 +210,7 @@ public final class LocalKafkaCluster implements AutoCloseable {
 
   /** The node that leads the most partitions of {@code topics} (the lowest id on a tie). */
   public int leaderOfMostPartitions(Collection<String> topics) {
-    Map<Integer, Integer> led = new HashMap<>();
-    for (TopicDescription description : describe(topics).values()) {
-      for (TopicPartitionInfo partition : description.partitions()) {
-        if (partition.leader() != null && !partition.leader().isEmpty()) {
-          led.merge(partition.leader().id(), 1, Integer::sum);
-        }
-      }
-    }
-    return led.entrySet().stream()
-        .max(
-            Comparator.<Map.Entry<Integer, Integer>>comparingInt(Map.Entry::getValue)
-                .thenComparing(Map.Entry::getKey, Comparator.reverseOrder()))
-        .map(Map.Entry::getKey)
-        .orElseThrow(() -> new KafkaException("No partition of " + topics + " has a leader"));
+    return PartitionLeaders.leaderOfMost(describe(topics).values());
   }
 
   /** The node that leads the KRaft quorum now, i.e. the active controller. */
