@@ -594,9 +594,8 @@ public final class ScoringService implements AutoCloseable {
 
     @Override
     public Optional<AccuracyWindow> cumulative(String modelVersion, boolean localOnly) {
-      return localOnly
-          ? accuracy().localCumulative(modelVersion)
-          : accuracy().cumulative(modelVersion);
+      // Every instance holds the committed matrix: nothing to forward.
+      return accuracy().cumulative(modelVersion);
     }
 
     @Override

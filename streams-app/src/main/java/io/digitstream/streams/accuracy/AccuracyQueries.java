@@ -75,13 +75,19 @@ public final class AccuracyQueries {
         : peers.get(owner, "/api/accuracy/" + encode(modelVersion), VersionSummary.class);
   }
 
-  /** The version's cumulative matrix from whichever instance holds it. */
+  /**
+   * The version's cumulative matrix as last committed to the accuracy topic, from this instance's
+   * copy of that topic: whole whichever instance asks and whatever a rebalance is doing, and never
+   * less than an earlier answer (the owning task's store may hold work that is still to commit, or
+   * be restoring). It trails the owner's store by up to one flush interval.
+   */
   public Optional<AccuracyWindow> cumulative(String modelVersion) {
-    HostInfo owner = owner(modelVersion);
-    return owner.equals(self)
-        ? localCumulative(modelVersion)
-        : peers.get(
-            owner, "/api/accuracy/" + encode(modelVersion) + "/cumulative", AccuracyWindow.class);
+    String key = modelVersion + AccuracyWindow.KEY_SEPARATOR + WindowKind.CUMULATIVE.label();
+    try {
+      return Optional.ofNullable(committedStore().get(key));
+    } catch (InvalidStateStoreException e) {
+      throw new QueryUnavailableException("the accuracy state is not available here now", e);
+    }
   }
 
   /** The version's newest {@code limit} windows of {@code kind}, newest first. */
@@ -105,13 +111,20 @@ public final class AccuracyQueries {
     List<String> out = new ArrayList<>();
     try (KeyValueIterator<String, AccuracyWindow> all = cumulativeStore().all()) {
       all.forEachRemaining(e -> out.add(e.key));
+    } catch (InvalidStateStoreException e) {
+      throw new QueryUnavailableException("the accuracy state is not available here now", e);
     }
     Collections.sort(out);
     return out;
   }
 
   public Optional<AccuracyWindow> localCumulative(String modelVersion) {
-    return Optional.ofNullable(cumulativeStore().get(modelVersion));
+    try {
+      return Optional.ofNullable(cumulativeStore().get(modelVersion));
+    } catch (InvalidStateStoreException e) {
+      // The task moved away between finding the store and reading it.
+      throw new QueryUnavailableException("the accuracy state is not available here now", e);
+    }
   }
 
   public List<AccuracyWindow> localWindows(String modelVersion, WindowKind kind, int limit) {
@@ -197,6 +210,17 @@ public final class AccuracyQueries {
       throw new QueryUnavailableException("the accuracy state is not available here now", e);
     }
     return out;
+  }
+
+  private ReadOnlyKeyValueStore<String, AccuracyWindow> committedStore() {
+    try {
+      return running()
+          .store(
+              StoreQueryParameters.fromNameAndType(
+                  AccuracyTopology.COMMITTED_STORE, QueryableStoreTypes.keyValueStore()));
+    } catch (InvalidStateStoreException e) {
+      throw new QueryUnavailableException("the accuracy state is not available here now", e);
+    }
   }
 
   private ReadOnlyKeyValueStore<String, AccuracyWindow> cumulativeStore() {

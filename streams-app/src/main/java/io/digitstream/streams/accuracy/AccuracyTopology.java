@@ -7,12 +7,15 @@ import io.digitstream.streams.deadletter.KeyMatchesId;
 import io.digitstream.streams.metrics.AppMetrics;
 import io.digitstream.topic.Topics;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
  * The accuracy branch of the topology: predictions (straight from the scorer, not re-read from
@@ -21,6 +24,12 @@ import org.apache.kafka.streams.kstream.Repartitioned;
  * See docs/architecture.md, section Rolling accuracy.
  */
 public final class AccuracyTopology {
+  /**
+   * This instance's copy of the accuracy topic as committed (a global store, fed by every task's
+   * output), keyed as the topic is.
+   */
+  public static final String COMMITTED_STORE = "accuracy-committed";
+
   /**
    * Name of the repartition step; its topic is {@code
    * <application.id>-accuracy-deltas-repartition}.
@@ -70,5 +79,13 @@ public final class AccuracyTopology {
         .to(
             accuracy.name(),
             Produced.with(accuracy.keySerde(), accuracy.valueSerde()).withName("accuracy"));
+    // Every instance keeps what was committed to the accuracy topic: the cumulative matrix is
+    // answered whole by any instance at any moment, however its owning task moves or rolls back.
+    builder.globalTable(
+        accuracy.name(),
+        Consumed.with(accuracy.keySerde(), accuracy.valueSerde()).withName("committed-accuracy"),
+        Materialized.<String, AccuracyWindow, KeyValueStore<Bytes, byte[]>>as(COMMITTED_STORE)
+            .withKeySerde(accuracy.keySerde())
+            .withValueSerde(accuracy.valueSerde()));
   }
 }
