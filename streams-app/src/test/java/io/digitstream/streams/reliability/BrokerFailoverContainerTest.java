@@ -17,10 +17,10 @@ import org.testcontainers.junit.jupiter.Testcontainers;
 @Testcontainers(disabledWithoutDocker = true)
 class BrokerFailoverContainerTest {
   private static final int IMAGES = 20_000;
-  private static final int WARM_UP = 4_000;
-  // Below what one instance sustains on three brokers sharing two cores (about 600/s cold), so
-  // latency shows the outage rather than a backlog.
-  private static final int RATE = 400;
+  private static final int WARM_UP = 12_000;
+  // Below what one instance sustains warm on three brokers sharing two cores (a few hundred a
+  // second), so that latency shows the outage rather than a backlog.
+  private static final int RATE = 150;
   private static final Duration DOWN = Duration.ofSeconds(5);
 
   // Not @Container: the extension starts containers one by one, and a quorum node waits for the

@@ -28,8 +28,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Outages of a three-broker cluster (child JVMs, RF 3, min.insync.replicas 2) while app instances
- * in their own JVMs score a steady stream of 24,000 images and labels (4,000 to warm up, then
- * 400/s): the broker leading most image partitions killed, the active controller killed, all three
+ * in their own JVMs score a steady stream of 24,000 images and labels (8,000 to warm up, then
+ * 150/s): the broker leading most image partitions killed, the active controller killed, all three
  * brokers restarted one after the other, and one of three app instances killed with a broker. A
  * {@code read_committed} reader sees one prediction per image, the cumulative matrix equals the one
  * the model gives offline, and each run reports how long the outage stalled the stream.
@@ -42,12 +42,12 @@ import org.slf4j.LoggerFactory;
 class ClusterFailoverIntegrationTest {
   private static final Logger log = LoggerFactory.getLogger(ClusterFailoverIntegrationTest.class);
   private static final int IMAGES = 24_000;
-  private static final int WARM_UP = 4_000;
+  private static final int WARM_UP = 8_000;
+  // Below what one instance sustains warm beside three brokers on two cores (a few hundred a
+  // second), so that latency shows the outage and not a backlog.
+  private static final int RATE = 150;
   // The outage starts 10 s into the steady part.
-  private static final int OUTAGE_AT = 8_000;
-  // Below what one instance sustains beside three brokers on two cores, so latency shows the
-  // outage and not a backlog.
-  private static final int RATE = 400;
+  private static final int OUTAGE_AT = WARM_UP + 10 * RATE;
   private static final Duration DOWN = Duration.ofSeconds(5);
   private static final Duration ALL_SCORED = Duration.ofSeconds(300);
   private static final Duration IN_SYNC = Duration.ofSeconds(120);
