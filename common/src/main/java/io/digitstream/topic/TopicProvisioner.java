@@ -230,7 +230,6 @@ public final class TopicProvisioner {
     return created;
   }
 
-  /** Kafka would refuse each topic alone; one message naming the setting is clearer. */
   /**
    * The replication of the topics this provisioner creates: {@code plan}'s, or chosen from the
    * number of brokers the cluster has now.
@@ -251,6 +250,7 @@ public final class TopicProvisioner {
     return Replication.choose(plan, brokers);
   }
 
+  /** Kafka would refuse each topic alone; one message naming the setting is clearer. */
   private TopicSetupException tooFewBrokers(Replication chosen, Collection<String> topics) {
     return new TopicSetupException(
         Problem.REFUSED,

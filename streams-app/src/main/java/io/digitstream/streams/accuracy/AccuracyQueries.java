@@ -213,22 +213,17 @@ public final class AccuracyQueries {
   }
 
   private ReadOnlyKeyValueStore<String, AccuracyWindow> committedStore() {
-    try {
-      return running()
-          .store(
-              StoreQueryParameters.fromNameAndType(
-                  AccuracyTopology.COMMITTED_STORE, QueryableStoreTypes.keyValueStore()));
-    } catch (InvalidStateStoreException e) {
-      throw new QueryUnavailableException("the accuracy state is not available here now", e);
-    }
+    return keyValueStore(AccuracyTopology.COMMITTED_STORE);
   }
 
   private ReadOnlyKeyValueStore<String, AccuracyWindow> cumulativeStore() {
+    return keyValueStore(AccuracyWindows.CUMULATIVE_STORE);
+  }
+
+  private ReadOnlyKeyValueStore<String, AccuracyWindow> keyValueStore(String name) {
     try {
       return running()
-          .store(
-              StoreQueryParameters.fromNameAndType(
-                  AccuracyWindows.CUMULATIVE_STORE, QueryableStoreTypes.keyValueStore()));
+          .store(StoreQueryParameters.fromNameAndType(name, QueryableStoreTypes.keyValueStore()));
     } catch (InvalidStateStoreException e) {
       throw new QueryUnavailableException("the accuracy state is not available here now", e);
     }

@@ -10,6 +10,7 @@ import io.digitstream.streams.Fixtures;
 import io.digitstream.streams.StreamsCli;
 import io.digitstream.testkit.TestClients;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -90,6 +91,14 @@ public final class AppProcess implements AutoCloseable {
 
   Path log() {
     return log;
+  }
+
+  /** Waits up to 2 minutes for the app's log to say Kafka Streams is RUNNING. */
+  void awaitRunning() {
+    await("running, log " + log)
+        .atMost(Duration.ofSeconds(120))
+        .pollInterval(Duration.ofMillis(250))
+        .until(() -> Files.readString(log).contains("-> RUNNING"));
   }
 
   boolean isAlive() {

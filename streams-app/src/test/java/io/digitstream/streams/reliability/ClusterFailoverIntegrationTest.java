@@ -1,7 +1,6 @@
 package io.digitstream.streams.reliability;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import io.digitstream.accuracy.ConfusionMatrix;
 import io.digitstream.broker.LocalKafkaCluster;
@@ -152,7 +151,7 @@ class ClusterFailoverIntegrationTest {
       clients.awaitServing(
           name + ".images", Duration.ofSeconds(90), apps.get(0).process(), apps.get(0).log());
       for (AppProcess app : apps) {
-        awaitRunning(app);
+        app.awaitRunning();
       }
       String[] done = new String[1];
       long[] end = new long[1];
@@ -224,12 +223,5 @@ class ClusterFailoverIntegrationTest {
       n += Files.readAllLines(app.log()).stream().filter(l -> l.contains("replacing it")).count();
     }
     return n;
-  }
-
-  private static void awaitRunning(AppProcess app) {
-    await("running, log " + app.log())
-        .atMost(Duration.ofSeconds(120))
-        .pollInterval(Duration.ofMillis(250))
-        .until(() -> Files.readString(app.log()).contains("-> RUNNING"));
   }
 }

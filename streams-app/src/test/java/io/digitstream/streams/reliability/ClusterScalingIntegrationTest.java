@@ -1,7 +1,6 @@
 package io.digitstream.streams.reliability;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.digitstream.accuracy.ConfusionMatrix;
@@ -112,7 +111,7 @@ class ClusterScalingIntegrationTest {
       live.add(a);
       clients.awaitServing(
           name + ".images", Duration.ofSeconds(90), a.app().process(), a.app().log());
-      awaitRunning(a);
+      a.app().awaitRunning();
       poller.start();
       ChildCpu appCpu = new ChildCpu(StreamsCli.class).sample();
       ChildCpu brokerCpu = new ChildCpu(ClusterNode.class).sample();
@@ -123,8 +122,8 @@ class ClusterScalingIntegrationTest {
       c = launch(name, "c", ports[2]);
       live.add(b);
       live.add(c);
-      awaitRunning(b);
-      awaitRunning(c);
+      b.app().awaitRunning();
+      c.app().awaitRunning();
       long threeRunning = System.currentTimeMillis();
       awaitCommitted(clients, name, IMAGES * 3 / 4);
       long scaleIn = System.currentTimeMillis();
@@ -301,12 +300,5 @@ class ClusterScalingIntegrationTest {
 
   private static void awaitCommitted(TestClients clients, String name, int count) {
     clients.readCommitted(name + ".predictions", count, ALL_SCORED, Duration.ZERO);
-  }
-
-  private static void awaitRunning(Instance i) {
-    await("running, log " + i.app().log())
-        .atMost(Duration.ofSeconds(120))
-        .pollInterval(Duration.ofMillis(250))
-        .until(() -> Files.readString(i.app().log()).contains("-> RUNNING"));
   }
 }

@@ -91,8 +91,8 @@ class LifecycleIntegrationTest {
     try (AppProcess a = launch(name, "a", "a.log", standby);
         AppProcess b = launch(name, "b", "b.log", standby)) {
       clients.awaitServing(name + ".images", Duration.ofSeconds(60), a.process(), a.log());
-      awaitRunning(a);
-      awaitRunning(b);
+      a.awaitRunning();
+      b.awaitRunning();
       clients.send(AppProcess.imagesAndLabels(name, IMAGES));
       awaitCommitted(clients, name, IMAGES / 4);
       a.kill();
@@ -247,13 +247,6 @@ class LifecycleIntegrationTest {
     return AppProcess.Figures.of(
         IMAGES,
         clients.readCommitted(name + ".predictions", IMAGES, ALL_SCORED, Duration.ofSeconds(5)));
-  }
-
-  private static void awaitRunning(AppProcess app) {
-    await("running, log " + app.log())
-        .atMost(Duration.ofSeconds(120))
-        .pollInterval(Duration.ofMillis(250))
-        .until(() -> Files.readString(app.log()).contains("-> RUNNING"));
   }
 
   private static long awaitStableCumulativeCount(TestClients clients, String name) {
