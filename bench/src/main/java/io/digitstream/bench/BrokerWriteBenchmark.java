@@ -1,12 +1,8 @@
 package io.digitstream.bench;
 
-import io.digitstream.broker.ClusterNode;
 import io.digitstream.broker.LocalKafkaCluster;
 import io.digitstream.topic.Replication;
 import io.digitstream.topic.TopicPlan;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -25,9 +21,9 @@ import picocli.CommandLine.Option;
 /**
  * How many bytes a second the brokers of a local cluster take per core of their own CPU: an
  * idempotent producer ({@code acks=all}) writes records of a given size as fast as it can to a
- * topic with the replication the cluster's size gives, and the brokers' CPU time is read from
- * {@code /proc} over the measured window. No transactions: their cost is per commit, see
- * docs/operations.md. For sizing brokers from the bytes per image.
+ * topic with the replication the cluster's size gives, and the brokers' CPU time is taken over the
+ * measured window. No transactions: their cost is per commit, see docs/operations.md. For sizing
+ * brokers from the bytes per image.
  */
 @Command(
     name = "broker-write-benchmark",
@@ -97,7 +93,7 @@ public final class BrokerWriteBenchmark implements Callable<Integer> {
         while (System.nanoTime() < end) {
           if (ackedAtStart < 0 && System.nanoTime() >= warmEnd) {
             ackedAtStart = acked.get();
-            cpuAtStart = brokerCpuSeconds();
+            cpuAtStart = cpuSeconds(cluster);
             startNanos = System.nanoTime();
           }
           value[0] = (byte) i++;
@@ -110,7 +106,7 @@ public final class BrokerWriteBenchmark implements Callable<Integer> {
               });
         }
         double window = (System.nanoTime() - startNanos) / 1e9;
-        double cores = (brokerCpuSeconds() - cpuAtStart) / window;
+        double cores = (cpuSeconds(cluster) - cpuAtStart) / window;
         double mbPerSecond = (acked.get() - ackedAtStart) / window / 1e6;
         System.out.printf(
             "Brokers: %d, replication factor %d, min.insync.replicas %d, %d partitions, %d-byte"
@@ -142,34 +138,7 @@ public final class BrokerWriteBenchmark implements Callable<Integer> {
         new ByteArraySerializer());
   }
 
-  /** CPU seconds used so far by this JVM's child broker JVMs (Linux). */
-  private static double brokerCpuSeconds() {
-    double ticks =
-        ProcessHandle.current()
-            .descendants()
-            .filter(BrokerWriteBenchmark::isBroker)
-            .mapToDouble(BrokerWriteBenchmark::ticks)
-            .sum();
-    return ticks / 100.0; // USER_HZ is 100 on Linux
-  }
-
-  private static boolean isBroker(ProcessHandle p) {
-    try {
-      return List.of(Files.readString(Path.of("/proc", p.pid() + "", "cmdline")).split("\0"))
-          .contains(ClusterNode.class.getName());
-    } catch (IOException e) {
-      return false;
-    }
-  }
-
-  private static double ticks(ProcessHandle p) {
-    try {
-      String stat = Files.readString(Path.of("/proc", p.pid() + "", "stat"));
-      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-      // utime and stime are fields 14 and 15 of /proc/<pid>/stat, 12 and 13 after the name.
-      return Double.parseDouble(f[11]) + Double.parseDouble(f[12]);
-    } catch (IOException e) {
-      return 0;
-    }
+  private static double cpuSeconds(LocalKafkaCluster cluster) {
+    return cluster.cpuTime().toNanos() / 1e9;
   }
 }

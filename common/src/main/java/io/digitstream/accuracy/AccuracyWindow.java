@@ -48,8 +48,13 @@ public record AccuracyWindow(
    */
   public String key() {
     return kind == WindowKind.CUMULATIVE
-        ? modelVersion + KEY_SEPARATOR + kind.label()
+        ? cumulativeKey(modelVersion)
         : modelVersion + KEY_SEPARATOR + kind.label() + KEY_SEPARATOR + windowStart;
+  }
+
+  /** The accuracy topic's key of {@code modelVersion}'s cumulative matrix. */
+  public static String cumulativeKey(String modelVersion) {
+    return modelVersion + KEY_SEPARATOR + WindowKind.CUMULATIVE.label();
   }
 
   /** This window with {@code delta} added, widened to cover {@code [from, to)} if cumulative. */

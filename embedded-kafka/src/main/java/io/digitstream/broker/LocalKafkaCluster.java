@@ -208,6 +208,13 @@ public final class LocalKafkaCluster implements AutoCloseable {
     log.info("Node {} back at {}:{}", id, HOST, ports.get(id));
   }
 
+  /** CPU time the running nodes' JVMs have used so far, for benchmarks. */
+  public synchronized Duration cpuTime() {
+    return processes.values().stream()
+        .map(p -> p.info().totalCpuDuration().orElse(Duration.ZERO))
+        .reduce(Duration.ZERO, Duration::plus);
+  }
+
   /** The node that leads the most partitions of {@code topics} (the lowest id on a tie). */
   public int leaderOfMostPartitions(Collection<String> topics) {
     return PartitionLeaders.leaderOfMost(describe(topics).values());

@@ -312,13 +312,14 @@ public final class ScoringService implements AutoCloseable {
   }
 
   private StreamThreadExceptionResponse onThreadFailure(Throwable e) {
-    StreamThreadExceptionResponse response = threadFailures.respond(e, System.currentTimeMillis());
+    long now = System.currentTimeMillis();
+    StreamThreadExceptionResponse response = threadFailures.respond(e, now);
     if (response == StreamThreadExceptionResponse.REPLACE_THREAD) {
       metrics.streamThreadReplaced();
       log.warn(
           "Stream thread lost its transaction; replacing it, its uncommitted work is re-read"
               + " ({} of at most {} in {})",
-          threadFailures.recentReplacements(System.currentTimeMillis()),
+          threadFailures.recentReplacements(now),
           ThreadFailures.MAX_REPLACEMENTS,
           ThreadFailures.WINDOW,
           e);

@@ -82,9 +82,8 @@ public final class AccuracyQueries {
    * be restoring). It trails the owner's store by up to one flush interval.
    */
   public Optional<AccuracyWindow> cumulative(String modelVersion) {
-    String key = modelVersion + AccuracyWindow.KEY_SEPARATOR + WindowKind.CUMULATIVE.label();
     try {
-      return Optional.ofNullable(committedStore().get(key));
+      return Optional.ofNullable(committedStore().get(AccuracyWindow.cumulativeKey(modelVersion)));
     } catch (InvalidStateStoreException e) {
       throw new QueryUnavailableException("the accuracy state is not available here now", e);
     }

@@ -3,9 +3,8 @@ package io.digitstream.streams.reliability;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import io.digitstream.accuracy.ConfusionMatrix;
 import io.digitstream.record.DigitImage;
-import io.digitstream.record.Json;
 import io.digitstream.streams.Fixtures;
 import io.digitstream.streams.StreamsCli;
 import io.digitstream.testkit.TestClients;
@@ -216,17 +215,9 @@ public final class AppProcess implements AutoCloseable {
   }
 
   /** The newest count of {@code version}'s cumulative matrix on the accuracy topic. */
-  static long cumulativeCount(TestClients clients, String name, String version) throws IOException {
-    String key = version + "|cumulative";
-    long count = 0;
-    for (ConsumerRecord<String, byte[]> r :
-        clients.readCommitted(
-            name + ".accuracy", Integer.MAX_VALUE, Duration.ofSeconds(2), Duration.ZERO)) {
-      if (key.equals(r.key()) && r.value() != null) {
-        JsonNode window = Json.MAPPER.readTree(r.value());
-        count = Math.max(count, window.path("matrix").path("count").asLong());
-      }
-    }
-    return count;
+  static long cumulativeCount(TestClients clients, String name, String version) {
+    return StallFigures.cumulativeMatrix(clients, name, version)
+        .map(ConfusionMatrix::count)
+        .orElse(0L);
   }
 }

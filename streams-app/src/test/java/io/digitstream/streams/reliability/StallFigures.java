@@ -91,7 +91,13 @@ final class StallFigures {
 
   /** The newest cumulative matrix of the fixture model on application {@code name}'s topic. */
   static Optional<ConfusionMatrix> cumulativeMatrix(TestClients clients, String name) {
-    String key = Fixtures.bundle().version() + AccuracyWindow.KEY_SEPARATOR + "cumulative";
+    return cumulativeMatrix(clients, name, Fixtures.bundle().version());
+  }
+
+  /** The newest cumulative matrix of {@code version} on application {@code name}'s topic. */
+  static Optional<ConfusionMatrix> cumulativeMatrix(
+      TestClients clients, String name, String version) {
+    String key = AccuracyWindow.cumulativeKey(version);
     ConfusionMatrix newest = null;
     for (ConsumerRecord<String, byte[]> r :
         clients.readCommitted(
