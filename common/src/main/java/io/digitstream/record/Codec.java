@@ -33,6 +33,10 @@ public interface Codec<T> {
     return new RecordCodec<>(ModelAnnouncement.class);
   }
 
+  static Codec<Alert> alerts() {
+    return new RecordCodec<>(Alert.class);
+  }
+
   static Codec<AccuracyWindow> accuracyWindows() {
     return new RecordCodec<>(AccuracyWindow.class);
   }

@@ -20,7 +20,8 @@ public record TopicNames(
     String shadowPredictions,
     String deadLetters,
     String accuracy,
-    String models) {
+    String models,
+    String alerts) {
 
   public static final String PREFIX = "digitstream.topic.";
   private static final Pattern LEGAL = Pattern.compile("[a-zA-Z0-9._-]{1,249}");
@@ -30,7 +31,15 @@ public record TopicNames(
       check(
           role,
           nameOf(
-              role, images, labels, predictions, shadowPredictions, deadLetters, accuracy, models));
+              role,
+              images,
+              labels,
+              predictions,
+              shadowPredictions,
+              deadLetters,
+              accuracy,
+              models,
+              alerts));
     }
   }
 
@@ -53,13 +62,22 @@ public record TopicNames(
         n.get(TopicRole.SHADOW_PREDICTIONS),
         n.get(TopicRole.DLQ),
         n.get(TopicRole.ACCURACY),
-        n.get(TopicRole.MODELS));
+        n.get(TopicRole.MODELS),
+        n.get(TopicRole.ALERTS));
   }
 
   /** The name of the topic of {@code role}. */
   public String name(TopicRole role) {
     return nameOf(
-        role, images, labels, predictions, shadowPredictions, deadLetters, accuracy, models);
+        role,
+        images,
+        labels,
+        predictions,
+        shadowPredictions,
+        deadLetters,
+        accuracy,
+        models,
+        alerts);
   }
 
   /** Every role's topic name, in the registry's order. */
@@ -79,7 +97,8 @@ public record TopicNames(
       String shadowPredictions,
       String deadLetters,
       String accuracy,
-      String models) {
+      String models,
+      String alerts) {
     return switch (role) {
       case IMAGES -> images;
       case LABELS -> labels;
@@ -88,6 +107,7 @@ public record TopicNames(
       case DLQ -> deadLetters;
       case ACCURACY -> accuracy;
       case MODELS -> models;
+      case ALERTS -> alerts;
     };
   }
 

@@ -30,7 +30,12 @@ public enum TopicRole {
   MODELS(
       TopicNames.PREFIX + "models",
       "digits.models",
-      TopicSpec.single(TopicConfig.CLEANUP_POLICY_COMPACT));
+      TopicSpec.single(TopicConfig.CLEANUP_POLICY_COMPACT)),
+  /** Alert states: keyed by model version and alert kind, the latest state kept for ever. */
+  ALERTS(
+      TopicNames.PREFIX + "alerts",
+      "digits.alerts",
+      TopicSpec.configured(TopicConfig.CLEANUP_POLICY_COMPACT));
 
   private final String settingsKey;
   private final String defaultName;

@@ -1,6 +1,7 @@
 package io.digitstream.topic;
 
 import io.digitstream.accuracy.AccuracyWindow;
+import io.digitstream.record.Alert;
 import io.digitstream.record.Codec;
 import io.digitstream.record.DigitImage;
 import io.digitstream.record.DigitLabel;
@@ -62,6 +63,11 @@ public final class Topics {
   }
 
   /** Images that could not be scored, original bytes untouched, reason in headers. */
+  /** Alert states, the latest per key kept (see {@link Alert}). */
+  public Topic<Alert> alerts() {
+    return new Topic<>(names.alerts(), new JsonSerde<>(Codec.alerts()));
+  }
+
   public Topic<byte[]> deadLetters() {
     return new Topic<>(names.deadLetters(), Serdes.ByteArray());
   }

@@ -143,7 +143,8 @@ class TopicProvisionerIntegrationTest {
                       names.shadowPredictions(),
                       names.deadLetters(),
                       names.accuracy(),
-                      names.models());
+                      names.models(),
+                      names.alerts());
               assertThat(setup.describeMissing())
                   .startsWith(
                       names.images()

@@ -27,6 +27,13 @@ class TopicRoleTest {
   }
 
   @Test
+  void alertsAreCompactedAndKeptForEver() {
+    TopicSpec alerts = TopicRole.ALERTS.spec();
+    assertThat(alerts.partitions()).isEqualTo(PartitionRule.CONFIGURED);
+    assertThat(alerts.configs()).containsExactly(java.util.Map.entry("cleanup.policy", "compact"));
+  }
+
+  @Test
   void everyImageKeyedTopicIsCoPartitionedWithTheImages() {
     assertThat(Arrays.stream(TopicRole.values()).filter(r -> r.spec().coPartitionedWithImages()))
         .containsExactly(
@@ -48,7 +55,8 @@ class TopicRoleTest {
             "digitstream.shadow.topic",
             "digitstream.topic.dlq",
             "digitstream.topic.accuracy",
-            "digitstream.topic.models");
+            "digitstream.topic.models",
+            "digitstream.topic.alerts");
     for (TopicRole role : TopicRole.values()) {
       assertThat(TopicRole.forSettingsKey(role.settingsKey())).contains(role);
     }
@@ -76,7 +84,8 @@ class TopicRoleTest {
             "digits.predictions.shadow",
             "digits.images.dlq",
             "digits.accuracy",
-            "digits.models");
+            "digits.models",
+            "digits.alerts");
   }
 
   @Test
