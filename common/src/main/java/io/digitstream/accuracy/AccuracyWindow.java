@@ -15,14 +15,17 @@ import java.util.Objects;
  * @param windowEnd end of the window, epoch ms, exclusive; for the cumulative view the end of the
  *     latest time bucket counted
  * @param matrix the counts (rows = true digit, columns = predicted digit) and derived figures
+ * @param monitor what the window's predictions say with and without labels: estimated accuracy,
+ *     calibration, out-of-distribution inputs and drift (empty in records of older versions)
  */
-@JsonPropertyOrder({"modelVersion", "kind", "windowStart", "windowEnd", "matrix"})
+@JsonPropertyOrder({"modelVersion", "kind", "windowStart", "windowEnd", "matrix", "monitor"})
 public record AccuracyWindow(
     String modelVersion,
     WindowKind kind,
     long windowStart,
     long windowEnd,
-    ConfusionMatrix matrix) {
+    ConfusionMatrix matrix,
+    WindowMonitor monitor) {
 
   /** Separates the parts of a record key: model versions are hex hashes, never contain it. */
   public static final char KEY_SEPARATOR = '|';
@@ -39,6 +42,17 @@ public record AccuracyWindow(
           "windowEnd " + windowEnd + " is before windowStart " + windowStart);
     }
     Objects.requireNonNull(matrix, "matrix");
+    monitor = monitor == null ? WindowMonitor.empty() : monitor;
+  }
+
+  /** A window of pairs only. */
+  public AccuracyWindow(
+      String modelVersion,
+      WindowKind kind,
+      long windowStart,
+      long windowEnd,
+      ConfusionMatrix matrix) {
+    this(modelVersion, kind, windowStart, windowEnd, matrix, WindowMonitor.empty());
   }
 
   /**
@@ -59,8 +73,22 @@ public record AccuracyWindow(
 
   /** This window with {@code delta} added, widened to cover {@code [from, to)} if cumulative. */
   public AccuracyWindow plus(ConfusionMatrix delta, long from, long to) {
+    return plus(delta, WindowMonitor.empty(), from, to);
+  }
+
+  /**
+   * This window with {@code delta} and {@code counts} added, widened to cover {@code [from, to)} if
+   * cumulative; drift figures are left to be computed for the sum.
+   */
+  public AccuracyWindow plus(ConfusionMatrix delta, WindowMonitor counts, long from, long to) {
     long start = kind == WindowKind.CUMULATIVE ? Math.min(windowStart, from) : windowStart;
     long end = kind == WindowKind.CUMULATIVE ? Math.max(windowEnd, to) : windowEnd;
-    return new AccuracyWindow(modelVersion, kind, start, end, matrix.plus(delta));
+    return new AccuracyWindow(
+        modelVersion, kind, start, end, matrix.plus(delta), monitor.plus(counts));
+  }
+
+  /** This window with its monitor replaced, e.g. by one with drift figures. */
+  public AccuracyWindow withMonitor(WindowMonitor figures) {
+    return new AccuracyWindow(modelVersion, kind, windowStart, windowEnd, matrix, figures);
   }
 }

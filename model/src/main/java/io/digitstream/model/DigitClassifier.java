@@ -28,11 +28,24 @@ public final class DigitClassifier {
   private final MultiLayerNetwork network;
   private final String version;
   private final FoldedNetwork folded;
+  private final MonitoringReference monitoring;
 
   public DigitClassifier(MultiLayerNetwork network, String version) {
+    this(network, version, null);
+  }
+
+  /** A classifier whose bundle has a monitoring reference ({@code null} if none). */
+  public DigitClassifier(
+      MultiLayerNetwork network, String version, MonitoringReference monitoring) {
     this.network = network;
     this.version = version;
     this.folded = compile(network);
+    this.monitoring = monitoring;
+  }
+
+  /** The bundle's calibration and training distributions, if it has them. */
+  public Optional<MonitoringReference> monitoring() {
+    return Optional.ofNullable(monitoring);
   }
 
   private static FoldedNetwork compile(MultiLayerNetwork network) {
@@ -56,7 +69,9 @@ public final class DigitClassifier {
    * @throws ModelBundleException naming the bundle and the check it failed
    */
   public static DigitClassifier load(ModelBundle bundle) {
-    DigitClassifier classifier = new DigitClassifier(bundle.loadNetwork(), bundle.version());
+    DigitClassifier classifier =
+        new DigitClassifier(
+            bundle.loadNetwork(), bundle.version(), bundle.monitoring().orElse(null));
     float[][] smoke = classifier.probabilities(List.of(new byte[DigitImage.PIXELS]));
     if (invalidOutput(smoke, 1).isPresent()) {
       throw new ModelBundleException(
@@ -135,7 +150,7 @@ public final class DigitClassifier {
 
   /** An independent classifier with the same weights, for another thread. */
   public DigitClassifier copy() {
-    return new DigitClassifier(network.clone(), version);
+    return new DigitClassifier(network.clone(), version, monitoring);
   }
 
   /** Class probabilities, one row of ten per image of 784 MNIST-style pixels. */

@@ -35,6 +35,7 @@ public final class ModelBundle {
   public static final String NETWORK_FILE = "network.zip";
   public static final String METADATA_FILE = "bundle.json";
   public static final String REFERENCE_FILE = "reference.json";
+  public static final String MONITORING_FILE = "monitoring.json";
   public static final String SIGNATURE_FILE = "bundle.sig";
 
   // Far above any network of this project (1.6 MB); a bigger file is not a bundle of ours.
@@ -222,6 +223,25 @@ public final class ModelBundle {
    *
    * @throws ModelBundleException if {@code reference.json} exists but cannot be read
    */
+  /** The bundle's {@code monitoring.json}, if it has one. */
+  public Optional<MonitoringReference> monitoring() {
+    Path file = directory.resolve(MONITORING_FILE);
+    String checked = files.get(MONITORING_FILE);
+    if (checked == null) {
+      return Optional.empty();
+    }
+    byte[] bytes = read(file, MAX_METADATA_BYTES);
+    if (!Sha256.of(bytes).equals(checked)) {
+      throw new ModelBundleException(file + " changed after the bundle was opened and checked");
+    }
+    try {
+      return Optional.of(Json.MAPPER.readValue(bytes, MonitoringReference.class));
+    } catch (IOException | RuntimeException e) {
+      throw new ModelBundleException(
+          file + " is not a valid monitoring reference: " + e.getMessage(), e);
+    }
+  }
+
   public Optional<ReferenceBatch> reference() {
     Path file = directory.resolve(REFERENCE_FILE);
     String checked = files.get(REFERENCE_FILE);

@@ -1,5 +1,6 @@
 package io.digitstream.streams;
 
+import io.digitstream.accuracy.AccuracyWindow;
 import io.digitstream.record.DigitImage;
 import io.digitstream.record.Prediction;
 import io.digitstream.streams.accuracy.AccuracySettings;
@@ -8,10 +9,13 @@ import io.digitstream.streams.accuracy.FutureTimestampCheck;
 import io.digitstream.streams.deadletter.KeyMatchesId;
 import io.digitstream.streams.deadletter.UnscorableImages;
 import io.digitstream.streams.metrics.AppMetrics;
+import io.digitstream.streams.monitor.AlertTopology;
+import io.digitstream.streams.monitor.MonitorSettings;
 import io.digitstream.streams.scoring.BatchScorer;
 import io.digitstream.streams.scoring.Batching;
 import io.digitstream.streams.scoring.ClassifierPool;
 import io.digitstream.streams.scoring.PredictionRole;
+import io.digitstream.streams.scoring.ScoredImage;
 import io.digitstream.topic.Topics;
 import java.util.Properties;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -39,6 +43,7 @@ public final class AppTopology {
   private final Batching batching;
   private final ClassifierPool classifiers;
   private final AccuracySettings accuracy;
+  private final MonitorSettings monitoring;
   private final AppMetrics metrics;
 
   public AppTopology(
@@ -46,11 +51,13 @@ public final class AppTopology {
       Batching batching,
       ClassifierPool classifiers,
       AccuracySettings accuracy,
+      MonitorSettings monitoring,
       AppMetrics metrics) {
     this.topics = topics;
     this.batching = batching;
     this.classifiers = classifiers;
     this.accuracy = accuracy;
+    this.monitoring = monitoring;
     this.metrics = metrics;
   }
 
@@ -61,8 +68,12 @@ public final class AppTopology {
   public Topology build(Properties streamsProperties) {
     StreamsBuilder builder =
         new StreamsBuilder(new TopologyConfig(new StreamsConfig(streamsProperties)));
-    KStream<String, Prediction> predictions = scoring(builder);
-    new AccuracyTopology(topics, accuracy, metrics).attach(builder, predictions);
+    Scoring scoring = scoring(builder);
+    KStream<String, AccuracyWindow> windows =
+        new AccuracyTopology(topics, accuracy, monitoring, classifiers::monitoring, metrics)
+            .attach(builder, scoring.scored(), scoring.predictions());
+    new AlertTopology(topics, monitoring, accuracy.tumbling(), classifiers::monitoring, metrics)
+        .attach(builder, windows);
     return builder.build(streamsProperties);
   }
 
@@ -70,11 +81,11 @@ public final class AppTopology {
    * Images in, one prediction per image out, keyed by the image id; in shadow mode also one
    * prediction of the candidate per image, on its own topic. Both reach the label join.
    */
-  private KStream<String, Prediction> scoring(StreamsBuilder builder) {
+  private Scoring scoring(StreamsBuilder builder) {
     Topics.Topic<DigitImage> images = topics.images();
     Topics.Topic<Prediction> predictions = topics.predictions();
     Topics.Topic<Prediction> shadowPredictions = topics.shadowPredictions();
-    KStream<String, Prediction> scored =
+    KStream<String, ScoredImage> scoredImages =
         builder.stream(
                 images.name(),
                 Consumed.with(images.keySerde(), images.valueSerde()).withName("images"))
@@ -86,6 +97,8 @@ public final class AppTopology {
                 Named.as("check-image-time"))
             // Micro-batches through this thread's network; pending images survive crashes.
             .process(BatchScorer.supplier(batching, classifiers, metrics), Named.as("score"));
+    KStream<String, Prediction> scored =
+        scoredImages.mapValues(s -> s == null ? null : s.prediction(), Named.as("as-prediction"));
     // The active model's predictions are the application's answer.
     scored
         .processValues(PredictionRole::active, Named.as("active-only"))
@@ -102,13 +115,17 @@ public final class AppTopology {
                 .withName("shadow-predictions"));
     // Images that every model fails on, even alone: dead letters with the reason.
     Topics.Topic<byte[]> deadLetters = topics.deadLetters();
-    scored
+    scoredImages
         .processValues(
             () -> new UnscorableImages(images.name(), metrics), Named.as(BatchScorer.UNSCORABLE))
         .to(
             deadLetters.name(),
             Produced.with(deadLetters.keySerde(), deadLetters.valueSerde())
                 .withName("unscorable-dead-letters"));
-    return scored;
+    return new Scoring(scoredImages, scored);
   }
+
+  /** The scorer's output, with and without each image's monitoring figures. */
+  private record Scoring(
+      KStream<String, ScoredImage> scored, KStream<String, Prediction> predictions) {}
 }

@@ -298,7 +298,12 @@ public final class ScoringService implements AutoCloseable {
   private KafkaStreams createStreams(Properties kafka, ClassifierPool classifiers) {
     topology =
         new AppTopology(
-                settings.topics(), settings.batching(), classifiers, settings.accuracy(), metrics)
+                settings.topics(),
+                settings.batching(),
+                classifiers,
+                settings.accuracy(),
+                settings.monitoring(),
+                metrics)
             .build(kafka);
     log.debug("Topology:\n{}", topology.describe());
     // The exception handlers are built by Kafka Streams; they find the metrics in their config.

@@ -7,6 +7,7 @@ import io.digitstream.streams.deadletter.DeadLetterDeserializationHandler;
 import io.digitstream.streams.deadletter.DeadLetterProcessingHandler;
 import io.digitstream.streams.models.ModelSettings;
 import io.digitstream.streams.models.ModelSources;
+import io.digitstream.streams.monitor.MonitorSettings;
 import io.digitstream.streams.scoring.Batching;
 import io.digitstream.streams.web.HttpSettings;
 import io.digitstream.topic.TopicNames;
@@ -61,7 +62,8 @@ public record StreamsSettings(
     HttpSettings http,
     int rocksDbMemoryMb,
     ModelSettings models,
-    ModelSources modelSources) {
+    ModelSources modelSources,
+    MonitorSettings monitoring) {
 
   public static final String MODEL = "digitstream.model";
   public static final String BATCH_MAX_SIZE = "digitstream.batch.max.size";
@@ -105,7 +107,18 @@ public record StreamsSettings(
           ModelSettings.RETRY_MAX_MS,
           ModelSettings.RETRY_ATTEMPTS,
           ModelSettings.PEER_INTERVAL_MS,
-          ModelSettings.DIVERGENCE_GRACE_MS);
+          ModelSettings.DIVERGENCE_GRACE_MS,
+          MonitorSettings.DIGIT_MIX,
+          MonitorSettings.INPUT,
+          MonitorSettings.CONFIDENCE,
+          MonitorSettings.ERROR_SLACK,
+          MonitorSettings.ERROR_THRESHOLD,
+          MonitorSettings.MIN_IMAGES,
+          MonitorSettings.MIN_PAIRS,
+          MonitorSettings.ACCURACY_DROP,
+          MonitorSettings.OOD_FRACTION,
+          MonitorSettings.DEAD_LETTERS,
+          MonitorSettings.CLEAR_RATIO);
 
   public StreamsSettings {
     kafka = copy(kafka);
@@ -179,6 +192,7 @@ public record StreamsSettings(
     d.put(ModelSettings.RETRY_ATTEMPTS, String.valueOf(models.retryAttempts()));
     d.put(ModelSettings.PEER_INTERVAL_MS, String.valueOf(models.peerInterval().toMillis()));
     d.put(ModelSettings.DIVERGENCE_GRACE_MS, String.valueOf(models.divergenceGrace().toMillis()));
+    d.putAll(MonitorSettings.defaultValues());
     return d;
   }
 
@@ -298,7 +312,8 @@ public record StreamsSettings(
         http,
         rocksDbMemoryMb,
         models,
-        ModelSources.from(merged, Path.of(model)));
+        ModelSources.from(merged, Path.of(model)),
+        MonitorSettings.from(merged));
   }
 
   /**

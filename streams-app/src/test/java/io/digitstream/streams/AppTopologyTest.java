@@ -83,6 +83,7 @@ class AppTopologyTest {
                     settings.batching(),
                     Fixtures.classifiers(),
                     settings.accuracy(),
+                    settings.monitoring(),
                     new AppMetrics())
                 .build(settings.kafka()),
             settings.kafka(),
@@ -259,6 +260,7 @@ class AppTopologyTest {
                     settings.batching(),
                     Fixtures.classifiers(),
                     settings.accuracy(),
+                    settings.monitoring(),
                     metrics)
                 .build(settings.kafka()),
             settings.kafka(),

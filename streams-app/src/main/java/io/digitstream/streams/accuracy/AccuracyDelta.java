@@ -19,8 +19,10 @@ import org.apache.kafka.common.serialization.Serializer;
  * @param bucketStart start of the time bucket (of {@code digitstream.accuracy.advance.ms}) of the
  *     images, epoch ms
  * @param counts 100 counts, index {@code truth * 10 + predicted}
+ * @param tally the monitoring counts of the same predictions and pairs
  */
-public record AccuracyDelta(String modelVersion, long bucketStart, long[] counts) {
+public record AccuracyDelta(
+    String modelVersion, long bucketStart, long[] counts, MonitorTally tally) {
   static final int CELLS = ConfusionMatrix.CLASSES * ConfusionMatrix.CLASSES;
 
   public AccuracyDelta {
@@ -28,6 +30,17 @@ public record AccuracyDelta(String modelVersion, long bucketStart, long[] counts
     if (counts.length != CELLS) {
       throw new IllegalArgumentException("expected " + CELLS + " counts, got " + counts.length);
     }
+    Objects.requireNonNull(tally, "tally");
+  }
+
+  /** A delta of pairs only. */
+  public AccuracyDelta(String modelVersion, long bucketStart, long[] counts) {
+    this(modelVersion, bucketStart, counts, new MonitorTally());
+  }
+
+  /** An empty delta. */
+  static AccuracyDelta empty(String modelVersion, long bucketStart) {
+    return new AccuracyDelta(modelVersion, bucketStart, new long[CELLS], new MonitorTally());
   }
 
   /** The counts as a matrix. */
@@ -51,7 +64,8 @@ public record AccuracyDelta(String modelVersion, long bucketStart, long[] counts
     return o instanceof AccuracyDelta other
         && modelVersion.equals(other.modelVersion)
         && bucketStart == other.bucketStart
-        && Arrays.equals(counts, other.counts);
+        && Arrays.equals(counts, other.counts)
+        && tally.toMonitor().equals(other.tally.toMonitor());
   }
 
   @Override
@@ -61,15 +75,25 @@ public record AccuracyDelta(String modelVersion, long bucketStart, long[] counts
 
   @Override
   public String toString() {
-    return "AccuracyDelta[" + modelVersion + "@" + bucketStart + ", pairs=" + total() + "]";
+    return "AccuracyDelta["
+        + modelVersion
+        + "@"
+        + bucketStart
+        + ", pairs="
+        + total()
+        + ", predictions="
+        + tally.predictions
+        + "]";
   }
 
   /**
    * A compact binary form for the first stage's store and the repartition topic: only non-zero
-   * cells are written, since a delta is mostly the diagonal.
+   * cells are written, since a delta is mostly the diagonal, then the tally. Format 1 (cells only,
+   * before the tally) is still read, so a delta left by an older version counts.
    */
   public static final class BinarySerde implements Serde<AccuracyDelta> {
-    private static final byte FORMAT = 1;
+    private static final byte FORMAT_1 = 1;
+    private static final byte FORMAT = 2;
 
     @Override
     public Serializer<AccuracyDelta> serializer() {
@@ -83,6 +107,11 @@ public record AccuracyDelta(String modelVersion, long bucketStart, long[] counts
         writeVarLong(out, version.length);
         out.write(version, 0, version.length);
         writeLong(out, delta.bucketStart());
+        int nonZero = 0;
+        for (long c : delta.counts()) {
+          nonZero += c != 0 ? 1 : 0;
+        }
+        writeVarLong(out, nonZero);
         for (int cell = 0; cell < CELLS; cell++) {
           long c = delta.counts()[cell];
           if (c != 0) {
@@ -90,6 +119,7 @@ public record AccuracyDelta(String modelVersion, long bucketStart, long[] counts
             writeVarLong(out, c);
           }
         }
+        delta.tally().write(out);
         return out.toByteArray();
       };
     }
@@ -102,7 +132,7 @@ public record AccuracyDelta(String modelVersion, long bucketStart, long[] counts
         }
         ByteBuffer in = ByteBuffer.wrap(bytes);
         byte format = in.get();
-        if (format != FORMAT) {
+        if (format != FORMAT && format != FORMAT_1) {
           throw new IllegalStateException(
               "accuracy delta written in unknown format " + format + " by a newer version");
         }
@@ -110,11 +140,14 @@ public record AccuracyDelta(String modelVersion, long bucketStart, long[] counts
         in.get(version);
         long bucket = in.getLong();
         long[] counts = new long[CELLS];
-        while (in.hasRemaining()) {
+        long cells = format == FORMAT_1 ? Long.MAX_VALUE : readVarLong(in);
+        for (long i = 0; i < cells && in.hasRemaining(); i++) {
           int cell = in.get() & 0xFF;
           counts[cell] = readVarLong(in);
         }
-        return new AccuracyDelta(new String(version, StandardCharsets.UTF_8), bucket, counts);
+        MonitorTally tally = format == FORMAT_1 ? new MonitorTally() : MonitorTally.read(in);
+        return new AccuracyDelta(
+            new String(version, StandardCharsets.UTF_8), bucket, counts, tally);
       };
     }
 
@@ -124,7 +157,7 @@ public record AccuracyDelta(String modelVersion, long bucketStart, long[] counts
       }
     }
 
-    private static void writeVarLong(ByteArrayOutputStream out, long v) {
+    static void writeVarLong(ByteArrayOutputStream out, long v) {
       while ((v & ~0x7FL) != 0) {
         out.write((int) ((v & 0x7F) | 0x80));
         v >>>= 7;
@@ -132,7 +165,7 @@ public record AccuracyDelta(String modelVersion, long bucketStart, long[] counts
       out.write((int) v);
     }
 
-    private static long readVarLong(ByteBuffer in) {
+    static long readVarLong(ByteBuffer in) {
       long v = 0;
       for (int shift = 0; ; shift += 7) {
         byte b = in.get();

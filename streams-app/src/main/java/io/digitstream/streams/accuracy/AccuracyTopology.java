@@ -1,11 +1,16 @@
 package io.digitstream.streams.accuracy;
 
 import io.digitstream.accuracy.AccuracyWindow;
+import io.digitstream.model.MonitoringReference;
 import io.digitstream.record.DigitLabel;
 import io.digitstream.record.Prediction;
 import io.digitstream.streams.deadletter.KeyMatchesId;
 import io.digitstream.streams.metrics.AppMetrics;
+import io.digitstream.streams.monitor.MonitorSettings;
+import io.digitstream.streams.scoring.ScoredImage;
 import io.digitstream.topic.Topics;
+import java.util.Optional;
+import java.util.function.Function;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -38,16 +43,33 @@ public final class AccuracyTopology {
 
   private final Topics topics;
   private final AccuracySettings settings;
+  private final MonitorSettings monitoring;
+  private final Function<String, Optional<MonitoringReference>> references;
   private final AppMetrics metrics;
 
-  public AccuracyTopology(Topics topics, AccuracySettings settings, AppMetrics metrics) {
+  public AccuracyTopology(
+      Topics topics,
+      AccuracySettings settings,
+      MonitorSettings monitoring,
+      Function<String, Optional<MonitoringReference>> references,
+      AppMetrics metrics) {
     this.topics = topics;
     this.settings = settings;
+    this.monitoring = monitoring;
+    this.references = references;
     this.metrics = metrics;
   }
 
-  /** Adds the branch to {@code builder}, fed by {@code predictions}. */
-  public void attach(StreamsBuilder builder, KStream<String, Prediction> predictions) {
+  /**
+   * Adds the branch to {@code builder}, fed by the scorer's output: {@code scored} for the
+   * monitoring counts of every prediction, {@code predictions} for the join.
+   *
+   * @return the accuracy windows as they are emitted to the accuracy topic
+   */
+  public KStream<String, AccuracyWindow> attach(
+      StreamsBuilder builder,
+      KStream<String, ScoredImage> scored,
+      KStream<String, Prediction> predictions) {
     Topics.Topic<DigitLabel> labels = topics.labels();
     Topics.Topic<AccuracyWindow> accuracy = topics.accuracy();
 
@@ -62,23 +84,30 @@ public final class AccuracyTopology {
                 () -> new FutureTimestampCheck<DigitLabel>(settings.maxFuture()),
                 Named.as("check-label-time"))
             .mapValues(JoinInput.Labelled::new, Named.as("as-join-label"));
-    predictions
-        .<JoinInput>mapValues(JoinInput.Scored::new, Named.as("as-join-prediction"))
-        .merge(truth, Named.as("join-inputs"))
-        // Each prediction meets its image's label, whichever came first.
-        .process(LabelJoin.supplier(settings, metrics), Named.as("label-join"))
-        // Pairs become per-task deltas per model version and time bucket.
-        .process(PairCounter.supplier(settings), Named.as("count-pairs"))
-        // All deltas of a model version meet on one partition.
-        .repartition(
-            Repartitioned.<String, AccuracyDelta>as(DELTAS)
-                .withKeySerde(Serdes.String())
-                .withValueSerde(new AccuracyDelta.BinarySerde()))
-        // Deltas add up to the cumulative, tumbling and hopping matrices.
-        .process(AccuracyWindows.supplier(settings, metrics), Named.as("accuracy-windows"))
-        .to(
-            accuracy.name(),
-            Produced.with(accuracy.keySerde(), accuracy.valueSerde()).withName("accuracy"));
+    // Every prediction counts towards its window's estimated accuracy, drift and OOD figures.
+    KStream<String, AccuracyDelta> predictionDeltas =
+        scored.process(DeltaCounter.predictions(settings), Named.as("count-predictions"));
+    KStream<String, AccuracyWindow> windows =
+        predictions
+            .<JoinInput>mapValues(JoinInput.Scored::new, Named.as("as-join-prediction"))
+            .merge(truth, Named.as("join-inputs"))
+            // Each prediction meets its image's label, whichever came first.
+            .process(LabelJoin.supplier(settings, metrics), Named.as("label-join"))
+            // Pairs become per-task deltas per model version and time bucket.
+            .process(DeltaCounter.pairs(settings), Named.as("count-pairs"))
+            .merge(predictionDeltas, Named.as("all-deltas"))
+            // All deltas of a model version meet on one partition.
+            .repartition(
+                Repartitioned.<String, AccuracyDelta>as(DELTAS)
+                    .withKeySerde(Serdes.String())
+                    .withValueSerde(new AccuracyDelta.BinarySerde()))
+            // Deltas add up to the cumulative, tumbling and hopping matrices.
+            .process(
+                AccuracyWindows.supplier(settings, monitoring, references, metrics),
+                Named.as("accuracy-windows"));
+    windows.to(
+        accuracy.name(),
+        Produced.with(accuracy.keySerde(), accuracy.valueSerde()).withName("accuracy"));
     // Every instance keeps what was committed to the accuracy topic: the cumulative matrix is
     // answered whole by any instance at any moment, however its owning task moves or rolls back.
     builder.globalTable(
@@ -87,5 +116,6 @@ public final class AccuracyTopology {
         Materialized.<String, AccuracyWindow, KeyValueStore<Bytes, byte[]>>as(COMMITTED_STORE)
             .withKeySerde(accuracy.keySerde())
             .withValueSerde(accuracy.valueSerde()));
+    return windows;
   }
 }

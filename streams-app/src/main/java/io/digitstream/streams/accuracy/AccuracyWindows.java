@@ -3,12 +3,19 @@ package io.digitstream.streams.accuracy;
 import io.digitstream.accuracy.AccuracyWindow;
 import io.digitstream.accuracy.ConfusionMatrix;
 import io.digitstream.accuracy.WindowKind;
+import io.digitstream.accuracy.WindowMonitor;
+import io.digitstream.model.MonitoringReference;
 import io.digitstream.record.Codec;
 import io.digitstream.record.JsonSerde;
 import io.digitstream.streams.metrics.AppMetrics;
+import io.digitstream.streams.monitor.DriftScores;
+import io.digitstream.streams.monitor.ErrorCusum;
+import io.digitstream.streams.monitor.MonitorSettings;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.kstream.Windowed;
@@ -58,6 +65,8 @@ public final class AccuracyWindows
   private static final long NO_WINDOW = Long.MIN_VALUE;
 
   private final AccuracySettings settings;
+  private final MonitorSettings monitoring;
+  private final Function<String, Optional<MonitoringReference>> references;
   private final AppMetrics metrics;
   private final Map<String, AccuracyWindow> unsent = new LinkedHashMap<>();
   private ProcessorContext<String, AccuracyWindow> context;
@@ -65,22 +74,36 @@ public final class AccuracyWindows
   private WindowStore<String, AccuracyWindow> tumbling;
   private WindowStore<String, AccuracyWindow> hopping;
   private KeyValueStore<String, AccuracyWindow> unsentStore;
+  private ErrorCusum errors;
   // The newest window start put into each window store: the stores' own stream time, which
   // decides which windows they have dropped.
   private long tumblingTime;
   private long hoppingTime;
 
-  private AccuracyWindows(AccuracySettings settings, AppMetrics metrics) {
+  private AccuracyWindows(
+      AccuracySettings settings,
+      MonitorSettings monitoring,
+      Function<String, Optional<MonitoringReference>> references,
+      AppMetrics metrics) {
     this.settings = settings;
+    this.monitoring = monitoring;
+    this.references = references;
     this.metrics = metrics;
   }
 
+  /**
+   * @param references the monitoring reference of a model version, if this instance has its bundle
+   *     loaded: windows of other versions get no drift figures
+   */
   public static ProcessorSupplier<String, AccuracyDelta, String, AccuracyWindow> supplier(
-      AccuracySettings settings, AppMetrics metrics) {
+      AccuracySettings settings,
+      MonitorSettings monitoring,
+      Function<String, Optional<MonitoringReference>> references,
+      AppMetrics metrics) {
     return new ProcessorSupplier<>() {
       @Override
       public Processor<String, AccuracyDelta, String, AccuracyWindow> get() {
-        return new AccuracyWindows(settings, metrics);
+        return new AccuracyWindows(settings, monitoring, references, metrics);
       }
 
       @Override
@@ -116,7 +139,8 @@ public final class AccuracyWindows
         Stores.keyValueStoreBuilder(
                 Stores.inMemoryKeyValueStore(UNSENT_STORE), Serdes.String(), serde())
             .withLoggingEnabled(Map.of())
-            .withCachingEnabled());
+            .withCachingEnabled(),
+        ErrorCusum.storeBuilder());
   }
 
   @Override
@@ -126,6 +150,8 @@ public final class AccuracyWindows
     tumbling = context.getStateStore(TUMBLING_STORE);
     hopping = context.getStateStore(HOPPING_STORE);
     unsentStore = context.getStateStore(UNSENT_STORE);
+    errors =
+        new ErrorCusum(context.getStateStore(ErrorCusum.STORE), settings.retention().toMillis());
     tumblingTime = newestStart(tumbling);
     hoppingTime = newestStart(hopping);
     unsent.clear();
@@ -140,14 +166,18 @@ public final class AccuracyWindows
     AccuracyDelta delta = record.value();
     String version = delta.modelVersion();
     ConfusionMatrix matrix = delta.matrix();
+    WindowMonitor counts = delta.tally().toMonitor();
     long bucket = delta.bucketStart();
     long bucketEnd = bucket + settings.advance().toMillis();
+    errors.add(version, bucket, matrix.count(), matrix.count() - matrix.correct());
+    MonitoringReference reference = references.apply(version).orElse(null);
 
     AccuracyWindow total = cumulative.get(version);
     total =
         total == null
-            ? new AccuracyWindow(version, WindowKind.CUMULATIVE, bucket, bucketEnd, matrix)
-            : total.plus(matrix, bucket, bucketEnd);
+            ? new AccuracyWindow(version, WindowKind.CUMULATIVE, bucket, bucketEnd, matrix, counts)
+            : total.plus(matrix, counts, bucket, bucketEnd);
+    total = withDrift(total, reference);
     cumulative.put(version, total);
     changed(total);
 
@@ -155,7 +185,7 @@ public final class AccuracyWindows
     long tumblingStart = Math.floorDiv(bucket, size) * size;
     boolean tooLate = isDropped(tumblingStart, tumblingTime);
     if (!tooLate) {
-      add(tumbling, version, WindowKind.TUMBLING, tumblingStart, size, matrix);
+      add(tumbling, version, WindowKind.TUMBLING, tumblingStart, size, matrix, counts, reference);
       tumblingTime = Math.max(tumblingTime, tumblingStart);
     }
 
@@ -166,7 +196,7 @@ public final class AccuracyWindows
       if (isDropped(start, hoppingTime)) {
         tooLate = true;
       } else {
-        add(hopping, version, WindowKind.HOPPING, start, hop, matrix);
+        add(hopping, version, WindowKind.HOPPING, start, hop, matrix, counts, reference);
         hoppingTime = Math.max(hoppingTime, start);
       }
     }
@@ -181,6 +211,44 @@ public final class AccuracyWindows
     if (rolling != null) {
       metrics.rollingAccuracy(version, rolling.matrix().accuracy());
     }
+    AccuracyWindow latest =
+        tumbling.fetch(version, Math.floorDiv(total.windowEnd() - 1, size) * size);
+    if (latest != null) {
+      exportFigures(version, latest, total);
+    }
+  }
+
+  private void exportFigures(String version, AccuracyWindow latest, AccuracyWindow total) {
+    WindowMonitor m = latest.monitor();
+    WindowMonitor.Drift drift = m.drift();
+    Map<String, Double> scores = new LinkedHashMap<>();
+    scores.put("digit-mix", drift == null ? null : drift.digitMix());
+    scores.put("input", drift == null ? null : drift.input());
+    scores.put("confidence", drift == null ? null : drift.confidence());
+    scores.put("error-cusum", drift == null ? null : drift.errorCusum());
+    Double estimated = m.estimatedAccuracy();
+    Double ece = total.monitor().calibration().ece();
+    metrics.windowFigures(
+        version,
+        estimated == null ? Double.NaN : estimated,
+        latest.matrix().count() == 0 ? Double.NaN : latest.matrix().accuracy(),
+        ece == null ? Double.NaN : ece,
+        scores);
+  }
+
+  /** {@code window} with its drift figures computed against {@code reference}. */
+  private AccuracyWindow withDrift(AccuracyWindow window, MonitoringReference reference) {
+    if (reference == null) {
+      return window;
+    }
+    Double cusum =
+        errors.value(
+            window.modelVersion(),
+            window.windowEnd(),
+            1 - reference.validationAccuracy(),
+            monitoring.errorSlack());
+    return window.withMonitor(
+        window.monitor().withDrift(DriftScores.of(window.monitor(), reference, cusum)));
   }
 
   private void add(
@@ -189,12 +257,15 @@ public final class AccuracyWindows
       WindowKind kind,
       long start,
       long size,
-      ConfusionMatrix matrix) {
+      ConfusionMatrix matrix,
+      WindowMonitor counts,
+      MonitoringReference reference) {
     AccuracyWindow window = store.fetch(version, start);
     window =
         window == null
-            ? new AccuracyWindow(version, kind, start, start + size, matrix)
-            : window.plus(matrix, start, start + size);
+            ? new AccuracyWindow(version, kind, start, start + size, matrix, counts)
+            : window.plus(matrix, counts, start, start + size);
+    window = withDrift(window, reference);
     store.put(version, window, start);
     changed(window);
   }

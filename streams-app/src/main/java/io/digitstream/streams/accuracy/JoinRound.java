@@ -89,8 +89,8 @@ final class JoinRound {
     return null;
   }
 
-  Waiting addPrediction(String modelVersion, int digit, long imageTimestamp) {
-    Waiting w = new Waiting(modelVersion, digit, imageTimestamp);
+  Waiting addPrediction(String modelVersion, int digit, long imageTimestamp, int confidenceMicros) {
+    Waiting w = new Waiting(modelVersion, digit, imageTimestamp, confidenceMicros);
     predictions.add(w);
     return w;
   }
@@ -109,18 +109,28 @@ final class JoinRound {
     final String modelVersion;
     final int digit;
     final long imageTimestamp;
+    // Calibrated probability in millionths; UNKNOWN_CONFIDENCE in rounds stored by older versions.
+    final int confidenceMicros;
     boolean paired;
 
-    Waiting(String modelVersion, int digit, long imageTimestamp) {
+    Waiting(String modelVersion, int digit, long imageTimestamp, int confidenceMicros) {
       this.modelVersion = modelVersion;
       this.digit = digit;
       this.imageTimestamp = imageTimestamp;
+      this.confidenceMicros = confidenceMicros;
     }
   }
 
-  /** Binary store format: about 40 bytes for a round with one model version. */
+  /** {@link Waiting#confidenceMicros} of a prediction whose confidence was not stored. */
+  static final int UNKNOWN_CONFIDENCE = -1;
+
+  /**
+   * Binary store format: about 45 bytes for a round with one model version. Format 1 (before the
+   * confidence was kept) is still read.
+   */
   static final class StoreSerde implements Serde<JoinRound> {
-    private static final byte FORMAT = 1;
+    private static final byte FORMAT_1 = 1;
+    private static final byte FORMAT = 2;
     private static final int CLOSED = 1;
     private static final int LABEL_PAIRED = 2;
     private static final int PAIRED = 1;
@@ -136,7 +146,7 @@ final class JoinRound {
         for (Waiting w : round.predictions) {
           byte[] v = w.modelVersion.getBytes(StandardCharsets.UTF_8);
           versions.add(v);
-          size += 2 + v.length + 1 + 8 + 1;
+          size += 2 + v.length + 1 + 8 + 4 + 1;
         }
         ByteBuffer out = ByteBuffer.allocate(size).put(FORMAT);
         out.put((byte) ((round.closed ? CLOSED : 0) | (round.labelPaired ? LABEL_PAIRED : 0)));
@@ -145,7 +155,8 @@ final class JoinRound {
         for (int i = 0; i < round.predictions.size(); i++) {
           Waiting w = round.predictions.get(i);
           out.putShort((short) versions.get(i).length).put(versions.get(i));
-          out.put((byte) w.digit).putLong(w.imageTimestamp).put((byte) (w.paired ? PAIRED : 0));
+          out.put((byte) w.digit).putLong(w.imageTimestamp).putInt(w.confidenceMicros);
+          out.put((byte) (w.paired ? PAIRED : 0));
         }
         return out.array();
       };
@@ -159,7 +170,7 @@ final class JoinRound {
         }
         ByteBuffer in = ByteBuffer.wrap(bytes);
         byte format = in.get();
-        if (format != FORMAT) {
+        if (format != FORMAT && format != FORMAT_1) {
           throw new IllegalStateException(
               "join round written in unknown format " + format + " by a newer version");
         }
@@ -172,8 +183,12 @@ final class JoinRound {
         for (int i = 0; i < n; i++) {
           byte[] version = new byte[Short.toUnsignedInt(in.getShort())];
           in.get(version);
+          int digit = in.get();
+          long imageTimestamp = in.getLong();
+          int confidence = format == FORMAT_1 ? UNKNOWN_CONFIDENCE : in.getInt();
           Waiting w =
-              new Waiting(new String(version, StandardCharsets.UTF_8), in.get(), in.getLong());
+              new Waiting(
+                  new String(version, StandardCharsets.UTF_8), digit, imageTimestamp, confidence);
           w.paired = in.get() == PAIRED;
           predictions.add(w);
         }

@@ -1,5 +1,6 @@
 package io.digitstream.streams.accuracy;
 
+import io.digitstream.accuracy.WindowMonitor;
 import io.digitstream.record.DigitLabel;
 import io.digitstream.record.Prediction;
 import io.digitstream.streams.metrics.AppMetrics;
@@ -202,7 +203,11 @@ public final class LabelJoin implements Processor<String, JoinInput, String, Lab
       scheduleDeadline(round, id);
     }
     JoinRound.Waiting waiting =
-        round.addPrediction(prediction.modelVersion(), prediction.digit(), timestamp);
+        round.addPrediction(
+            prediction.modelVersion(),
+            prediction.digit(),
+            timestamp,
+            (int) WindowMonitor.micros(prediction.confidence()));
     if (round.hasLabel() && inTime(round.labelTime(), timestamp)) {
       pair(id, round, waiting);
     }
@@ -247,7 +252,12 @@ public final class LabelJoin implements Processor<String, JoinInput, String, Lab
         new Record<>(
             id,
             new LabelledPrediction(
-                id, waiting.modelVersion, round.label(), waiting.digit, waiting.imageTimestamp),
+                id,
+                waiting.modelVersion,
+                round.label(),
+                waiting.digit,
+                waiting.imageTimestamp,
+                waiting.confidenceMicros),
             waiting.imageTimestamp));
   }
 

@@ -8,6 +8,13 @@ package io.digitstream.streams.accuracy;
  * @param truth the label's digit
  * @param predicted the prediction's digit
  * @param imageTimestamp the image's timestamp, which decides the windows the pair counts in
+ * @param confidenceMicros the prediction's calibrated probability in millionths, or a negative
+ *     number if unknown (a round stored by an older version)
  */
 public record LabelledPrediction(
-    String id, String modelVersion, int truth, int predicted, long imageTimestamp) {}
+    String id,
+    String modelVersion,
+    int truth,
+    int predicted,
+    long imageTimestamp,
+    int confidenceMicros) {}

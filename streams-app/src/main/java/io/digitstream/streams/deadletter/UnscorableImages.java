@@ -1,8 +1,8 @@
 package io.digitstream.streams.deadletter;
 
-import io.digitstream.record.Prediction;
 import io.digitstream.streams.metrics.AppMetrics;
 import io.digitstream.streams.scoring.BatchScorer;
+import io.digitstream.streams.scoring.ScoredImage;
 import io.digitstream.streams.scoring.ScoringException;
 import java.nio.charset.StandardCharsets;
 import org.apache.kafka.common.header.Header;
@@ -17,7 +17,7 @@ import org.apache.kafka.streams.processor.api.FixedKeyRecord;
  * is not known: {@code __streams.errors.offset} is -1, the partition is the task's. Every other
  * record the scorer emits is a prediction and is dropped here.
  */
-public final class UnscorableImages implements FixedKeyProcessor<String, Prediction, byte[]> {
+public final class UnscorableImages implements FixedKeyProcessor<String, ScoredImage, byte[]> {
   private final String imagesTopic;
   private final AppMetrics metrics;
   private FixedKeyProcessorContext<String, byte[]> context;
@@ -33,7 +33,7 @@ public final class UnscorableImages implements FixedKeyProcessor<String, Predict
   }
 
   @Override
-  public void process(FixedKeyRecord<String, Prediction> record) {
+  public void process(FixedKeyRecord<String, ScoredImage> record) {
     if (!BatchScorer.isUnscorable(record.headers())) {
       return;
     }

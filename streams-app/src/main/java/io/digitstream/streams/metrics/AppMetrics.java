@@ -1,5 +1,6 @@
 package io.digitstream.streams.metrics;
 
+import io.digitstream.record.Prediction;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
@@ -98,6 +99,8 @@ public final class AppMetrics implements AutoCloseable {
   private final Timer scoringLatency;
   private final Timer endToEndLatency;
   private final Map<String, double[]> rollingAccuracy = new ConcurrentHashMap<>();
+  private final Map<String, double[]> gauges = new ConcurrentHashMap<>();
+  private final Map<String, Counter> outOfDistribution = new ConcurrentHashMap<>();
   private final Map<ModelReload, Counter> modelReloads = new LinkedHashMap<>();
   private final Map<String, double[]> activeModel = new ConcurrentHashMap<>();
   private final Counter modelsQuarantined;
@@ -253,9 +256,23 @@ public final class AppMetrics implements AutoCloseable {
     scoringLatency.record(nanos, TimeUnit.NANOSECONDS);
   }
 
-  /** One prediction: its digit and the time from its image's timestamp to now. */
-  public void predicted(int digit, long imageTimestamp, long scoredAt) {
-    predictionsByDigit[digit].increment();
+  /**
+   * One prediction: its digit, whether its input is out of distribution, and the time from its
+   * image's timestamp to now.
+   */
+  public void predicted(Prediction prediction, long imageTimestamp, long scoredAt) {
+    predictionsByDigit[prediction.digit()].increment();
+    if (Boolean.TRUE.equals(prediction.outOfDistribution())) {
+      outOfDistribution
+          .computeIfAbsent(
+              prediction.modelVersion(),
+              v ->
+                  Counter.builder("digitstream.out.of.distribution")
+                      .description("Predictions whose input is out of distribution, per version")
+                      .tag("model_version", v)
+                      .register(registry))
+          .increment();
+    }
     long latency = scoredAt - imageTimestamp;
     // A producer's clock ahead of ours would give a negative latency; it measures nothing.
     if (latency >= 0) {
@@ -367,6 +384,71 @@ public final class AppMetrics implements AutoCloseable {
                   return holder;
                 })[0] =
         accuracy;
+  }
+
+  /**
+   * The monitoring figures of the latest tumbling window of a model version, exported by the
+   * instance that aggregates it: {@code digitstream_accuracy_estimated}, {@code
+   * digitstream_accuracy_tumbling}, {@code digitstream_calibration_error} (cumulative pairs) and
+   * {@code digitstream_drift_score{score}}. A figure that cannot be computed is NaN.
+   */
+  public void windowFigures(
+      String modelVersion,
+      double estimated,
+      double measured,
+      double calibrationError,
+      Map<String, Double> driftScores) {
+    versionGauge(
+            "digitstream.accuracy.estimated",
+            "Estimated accuracy, latest tumbling window",
+            modelVersion,
+            Tag.of("model_version", modelVersion))[0] =
+        estimated;
+    versionGauge(
+            "digitstream.accuracy.tumbling",
+            "Measured accuracy, latest tumbling window",
+            modelVersion,
+            Tag.of("model_version", modelVersion))[0] =
+        measured;
+    versionGauge(
+            "digitstream.calibration.error",
+            "Expected calibration error, cumulative pairs",
+            modelVersion,
+            Tag.of("model_version", modelVersion))[0] =
+        calibrationError;
+    driftScores.forEach(
+        (score, value) ->
+            versionGauge(
+                    "digitstream.drift.score",
+                    "Drift score of the latest tumbling window",
+                    modelVersion + "|" + score,
+                    Tag.of("model_version", modelVersion),
+                    Tag.of("score", score))[0] =
+                value == null ? Double.NaN : value);
+  }
+
+  /** Whether an alert is firing: gauge {@code digitstream_alerts_firing{model_version,kind}}. */
+  public void alert(String modelVersion, String kind, boolean firing) {
+    versionGauge(
+            "digitstream.alerts.firing",
+            "1 while the alert fires, 0 once resolved",
+            modelVersion + "|" + kind,
+            Tag.of("model_version", modelVersion),
+            Tag.of("kind", kind))[0] =
+        firing ? 1 : 0;
+  }
+
+  private double[] versionGauge(String name, String description, String key, Tag... tags) {
+    return gauges.computeIfAbsent(
+        name + "|" + key,
+        k -> {
+          double[] holder = {Double.NaN};
+          Gauge.builder(name, holder, h -> h[0])
+              .description(description)
+              .tags(List.of(tags))
+              .register(registry);
+          return holder;
+        });
   }
 
   /** The registry, for tests and for binding more meters. */

@@ -1,7 +1,9 @@
 package io.digitstream.streams.scoring;
 
+import io.digitstream.image.InputStats;
 import io.digitstream.image.Pixels;
 import io.digitstream.model.DigitClassifier;
+import io.digitstream.model.MonitoringReference;
 import io.digitstream.record.Codec;
 import io.digitstream.record.DigitImage;
 import io.digitstream.record.Prediction;
@@ -44,7 +46,7 @@ import org.slf4j.LoggerFactory;
  * growing sequence: the changelog then never holds more than one batch worth of keys, so a
  * compacted changelog restores in moments however long the application has run.
  */
-public final class BatchScorer implements Processor<String, DigitImage, String, Prediction> {
+public final class BatchScorer implements Processor<String, DigitImage, String, ScoredImage> {
   /**
    * The pending-images store; its changelog is {@code <application.id>-pending-images-changelog}.
    */
@@ -76,7 +78,7 @@ public final class BatchScorer implements Processor<String, DigitImage, String, 
   private final ClassifierPool classifiers;
   private final AppMetrics metrics;
   private final List<Slot> pending = new ArrayList<>();
-  private ProcessorContext<String, Prediction> context;
+  private ProcessorContext<String, ScoredImage> context;
   private KeyValueStore<Integer, PendingImage> store;
   private long oldestPendingSince = NOTHING_PENDING;
 
@@ -87,11 +89,11 @@ public final class BatchScorer implements Processor<String, DigitImage, String, 
   }
 
   /** Supplies one scorer per task, each connected to its own pending-images store. */
-  public static ProcessorSupplier<String, DigitImage, String, Prediction> supplier(
+  public static ProcessorSupplier<String, DigitImage, String, ScoredImage> supplier(
       Batching batching, ClassifierPool classifiers, AppMetrics metrics) {
     return new ProcessorSupplier<>() {
       @Override
-      public Processor<String, DigitImage, String, Prediction> get() {
+      public Processor<String, DigitImage, String, ScoredImage> get() {
         return new BatchScorer(batching, classifiers, metrics);
       }
 
@@ -113,7 +115,7 @@ public final class BatchScorer implements Processor<String, DigitImage, String, 
   }
 
   @Override
-  public void init(ProcessorContext<String, Prediction> context) {
+  public void init(ProcessorContext<String, ScoredImage> context) {
     this.context = context;
     this.store = context.getStateStore(STORE);
     // init runs after restoration, also when a task is revived on the same instance.
@@ -159,19 +161,19 @@ public final class BatchScorer implements Processor<String, DigitImage, String, 
     // older than this batch's inference.
     long scoredAt = System.currentTimeMillis();
     metrics.batchScored(scored.count(), System.nanoTime() - started);
+    InputStats[] stats = new InputStats[n];
     for (int i = 0; i < n; i++) {
       PendingImage image = pending.get(i).image();
       if (scored.probabilities()[i] == null) {
         deadLetter(image, scored.version(), scored.failures()[i]);
         continue;
       }
-      Prediction prediction =
-          Prediction.fromProbabilities(
-              image.id(), scored.probabilities()[i], scored.version(), image.timestamp(), scoredAt);
-      metrics.predicted(prediction.digit(), image.timestamp(), scoredAt);
+      ScoredImage prediction =
+          monitored(image, scored.probabilities()[i], scored, scoredAt, stats, i);
+      metrics.predicted(prediction.prediction(), image.timestamp(), scoredAt);
       context.forward(new Record<>(image.id(), prediction, image.timestamp()));
     }
-    scoreShadow(input, n, scoredAt, scored);
+    scoreShadow(input, n, scoredAt, scored, stats);
     // Deleting after forwarding: under at-least-once a crash in between repeats, never loses.
     for (Slot slot : pending) {
       // put(null) deletes without reading back (and deserialising) the old value, as delete does.
@@ -193,7 +195,7 @@ public final class BatchScorer implements Processor<String, DigitImage, String, 
     DigitClassifier active = classifiers.forCurrentThread();
     Throwable failure;
     try {
-      return new Scored(active.version(), checked(active, input, n), new String[n]);
+      return new Scored(active, checked(active, input, n), new String[n]);
     } catch (Throwable t) {
       ModelFailure.rethrowIfFatal(t);
       failure = t;
@@ -218,7 +220,7 @@ public final class BatchScorer implements Processor<String, DigitImage, String, 
           metrics.modelQuarantined();
           metrics.activeModel(classifiers.version());
         }
-        return new Scored(fallback.version(), probabilities, new String[n]);
+        return new Scored(fallback, probabilities, new String[n]);
       } catch (Throwable t) {
         ModelFailure.rethrowIfFatal(t);
         log.warn(
@@ -266,7 +268,7 @@ public final class BatchScorer implements Processor<String, DigitImage, String, 
             batchFailure);
       }
     }
-    return new Scored(classifier.version(), probabilities, failures);
+    return new Scored(classifier, probabilities, failures);
   }
 
   /** The classifier's output, or an exception saying why it is not a model's answer. */
@@ -297,6 +299,37 @@ public final class BatchScorer implements Processor<String, DigitImage, String, 
     context.forward(new Record<>(image.id(), null, image.timestamp(), headers), UNSCORABLE);
   }
 
+  /**
+   * The prediction of one image, calibrated and scored for being out of distribution when the model
+   * has a monitoring reference. The image's figures are computed once per batch position and shared
+   * by the active and the shadow model.
+   */
+  private static ScoredImage monitored(
+      PendingImage image,
+      float[] probabilities,
+      Scored scored,
+      long scoredAt,
+      InputStats[] stats,
+      int i) {
+    Prediction prediction =
+        Prediction.fromProbabilities(
+            image.id(), probabilities, scored.version(), image.timestamp(), scoredAt);
+    MonitoringReference reference = scored.reference();
+    if (reference == null) {
+      return new ScoredImage(prediction, null, null);
+    }
+    if (stats[i] == null) {
+      stats[i] = InputStats.of(image.pixels());
+    }
+    float[] calibrated = reference.calibrate(probabilities);
+    double ood = reference.oodScore(stats[i], calibrated);
+    return new ScoredImage(
+        prediction.withMonitoring(
+            calibrated[prediction.digit()], ood, reference.outOfDistribution(ood)),
+        stats[i],
+        reference);
+  }
+
   /** True for the record of an image sent to the {@value #UNSCORABLE} branch. */
   public static boolean isUnscorable(Headers headers) {
     return headers.lastHeader(UNSCORABLE_IMAGE_HEADER) != null;
@@ -307,7 +340,12 @@ public final class BatchScorer implements Processor<String, DigitImage, String, 
    *
    * @param version the model that scored it
    */
-  private record Scored(String version, float[][] probabilities, String[] failures) {
+  private record Scored(
+      String version, MonitoringReference reference, float[][] probabilities, String[] failures) {
+    Scored(DigitClassifier classifier, float[][] probabilities, String[] failures) {
+      this(classifier.version(), classifier.monitoring().orElse(null), probabilities, failures);
+    }
+
     int count() {
       int c = 0;
       for (float[] p : probabilities) {
@@ -322,7 +360,7 @@ public final class BatchScorer implements Processor<String, DigitImage, String, 
    * with {@link #ROLE_HEADER}, so they reach the label join but not the predictions topic. A
    * candidate that fails is retired rather than taking the active model's scoring down with it.
    */
-  private void scoreShadow(float[] input, int n, long scoredAt, Scored active) {
+  private void scoreShadow(float[] input, int n, long scoredAt, Scored active, InputStats[] stats) {
     DigitClassifier shadow = null;
     float[][] probabilities;
     try {
@@ -344,9 +382,9 @@ public final class BatchScorer implements Processor<String, DigitImage, String, 
         continue;
       }
       PendingImage image = pending.get(i).image();
-      Prediction prediction =
-          Prediction.fromProbabilities(
-              image.id(), probabilities[i], shadow.version(), image.timestamp(), scoredAt);
+      ScoredImage prediction =
+          monitored(
+              image, probabilities[i], new Scored(shadow, probabilities, null), scoredAt, stats, i);
       context.forward(
           new Record<>(
               image.id(),

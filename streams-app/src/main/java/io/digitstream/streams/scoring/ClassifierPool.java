@@ -2,6 +2,7 @@ package io.digitstream.streams.scoring;
 
 import io.digitstream.model.DigitClassifier;
 import io.digitstream.model.ModelBundle;
+import io.digitstream.model.MonitoringReference;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Function;
@@ -67,6 +68,19 @@ public final class ClassifierPool {
   public static ClassifierPool of(
       DigitClassifier master, int nativeThreads, Function<ModelBundle, DigitClassifier> loader) {
     return new ClassifierPool(master, nativeThreads, Quarantine.inMemory(), loader);
+  }
+
+  /**
+   * The monitoring reference of {@code version}, if it is the current, the shadow or the last good
+   * model and its bundle has one: what the accuracy windows measure drift against.
+   */
+  public Optional<MonitoringReference> monitoring(String version) {
+    for (DigitClassifier c : new DigitClassifier[] {master, shadow, previous}) {
+      if (c != null && c.version().equals(version)) {
+        return c.monitoring();
+      }
+    }
+    return Optional.empty();
   }
 
   /** The versions taken out of service on this instance. */

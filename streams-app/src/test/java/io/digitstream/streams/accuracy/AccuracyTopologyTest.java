@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.digitstream.accuracy.AccuracyWindow;
 import io.digitstream.accuracy.ConfusionMatrix;
+import io.digitstream.accuracy.WindowMonitor;
 import io.digitstream.record.DigitLabel;
 import io.digitstream.record.Json;
 import io.digitstream.record.Prediction;
@@ -12,6 +13,8 @@ import io.digitstream.streams.StreamsSettings;
 import io.digitstream.streams.metrics.AppMetrics;
 import io.digitstream.streams.metrics.AppMetrics.LabelOutcome;
 import io.digitstream.streams.metrics.AppMetrics.PredictionOutcome;
+import io.digitstream.streams.monitor.MonitorSettings;
+import io.digitstream.streams.scoring.ScoredImage;
 import io.digitstream.topic.Topics;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -22,6 +25,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -35,6 +39,7 @@ import org.apache.kafka.streams.TopologyConfig;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.WindowStore;
 import org.apache.kafka.streams.state.WindowStoreIterator;
@@ -87,7 +92,12 @@ class AccuracyTopologyTest {
     Topics.Topic<Prediction> p = topics.predictions();
     KStream<String, Prediction> scored =
         builder.stream(SCORED, Consumed.with(p.keySerde(), p.valueSerde()).withName("scored"));
-    new AccuracyTopology(topics, settings, metrics).attach(builder, scored);
+    new AccuracyTopology(
+            topics, settings, MonitorSettings.defaults(), v -> Optional.empty(), metrics)
+        .attach(
+            builder,
+            scored.mapValues(s -> new ScoredImage(s, null, null), Named.as("as-scored")),
+            scored);
     // The records are history to the driver's clock (as in a replay), so that none of them is
     // refused as coming from the future; tests of that set their own record times.
     driver = new TopologyTestDriver(builder.build(props), props, NOW);
@@ -419,7 +429,8 @@ class AccuracyTopologyTest {
     assertThat(finalCounts).containsEntry(V1 + "|tumbling|" + T0.toEpochMilli(), 3L);
     assertThat(finalCounts).containsEntry(V1 + "|hopping|" + T0.toEpochMilli(), 3L);
     assertThat(finalCounts).containsEntry(V1 + "|cumulative", 5L);
-    assertThat(metrics.accuracyDeltasTooLate()).isEqualTo(1);
+    // The late image's prediction delta and its pair delta.
+    assertThat(metrics.accuracyDeltasTooLate()).isEqualTo(2);
   }
 
   private static long count(String window) {
@@ -479,6 +490,52 @@ class AccuracyTopologyTest {
     label(id, digit, imageTime);
   }
 
+  @Test
+  void countsEveryPredictionsConfidenceBeforeItsLabelAndCalibrationOnceItComes() {
+    predict("img-1", 3, V1, T0, 0.9);
+    predict("img-2", 5, V1, T0.plusSeconds(1), 0.6);
+    flush();
+    KeyValueStore<String, AccuracyWindow> store =
+        driver.getKeyValueStore(AccuracyWindows.CUMULATIVE_STORE);
+    WindowMonitor before = store.get(V1).monitor();
+    assertThat(before.predictions()).isEqualTo(2);
+    assertThat(before.estimatedAccuracy()).isEqualTo(0.75);
+    assertThat(before.predictedDigits()[3]).isEqualTo(1);
+    assertThat(before.pairs()).isZero();
+    assertThat(before.estimateError()).isNull();
+
+    label("img-1", 3, T0);
+    label("img-2", 8, T0.plusSeconds(1));
+    flush();
+
+    WindowMonitor after = store.get(V1).monitor();
+    assertThat(after.predictions()).as("a label adds no prediction").isEqualTo(2);
+    assertThat(after.pairs()).isEqualTo(2);
+    // Estimated 0.75 on the labelled predictions, measured 0.5.
+    assertThat(after.estimateError()).isCloseTo(0.25, org.assertj.core.api.Assertions.within(1e-9));
+    WindowMonitor.Calibration calibration = after.calibration();
+    assertThat(calibration.bins().get(WindowMonitor.calibrationBin(0.9)).correct()).isEqualTo(1);
+    assertThat(calibration.bins().get(WindowMonitor.calibrationBin(0.6)).count()).isEqualTo(1);
+    assertThat(calibration.ece())
+        .isCloseTo((0.1 + 0.6) / 2, org.assertj.core.api.Assertions.within(1e-9));
+  }
+
+  private void predict(String id, int digit, String version, Instant imageTime, double p) {
+    List<Double> probabilities = new ArrayList<>(Collections.nCopies(10, (1 - p) / 9));
+    probabilities.set(digit, p);
+    predictions.pipeInput(
+        id,
+        new Prediction(
+            id,
+            digit,
+            p,
+            probabilities,
+            version,
+            imageTime.toEpochMilli(),
+            imageTime.toEpochMilli()),
+        imageTime);
+  }
+
   private void predict(String id, int digit, String version, Instant imageTime) {
     List<Double> probabilities = new ArrayList<>(Collections.nCopies(10, 0.0));
     probabilities.set(digit, 1.0);
@@ -532,7 +589,8 @@ class AccuracyTopologyTest {
     KeyValueStore<String, AccuracyWindow> store =
         driver.getKeyValueStore(AccuracyWindows.CUMULATIVE_STORE);
     AccuracyWindow w = store.get(version);
-    return w == null ? null : w.matrix();
+    // Predictions alone make a window (its monitoring figures); null means no pair yet.
+    return w == null || w.matrix().count() == 0 ? null : w.matrix();
   }
 
   private Map<Long, Long> windowCounts(String storeName, String version) {

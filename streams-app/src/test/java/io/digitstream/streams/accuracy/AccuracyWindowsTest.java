@@ -5,10 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.digitstream.accuracy.AccuracyWindow;
 import io.digitstream.accuracy.ConfusionMatrix;
 import io.digitstream.streams.metrics.AppMetrics;
+import io.digitstream.streams.monitor.MonitorSettings;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -44,7 +46,10 @@ class AccuracyWindowsTest {
       store.init(context.getStateStoreContext(), store);
       context.addStateStore(store);
     }
-    windows = AccuracyWindows.supplier(settings, metrics).get();
+    windows =
+        AccuracyWindows.supplier(
+                settings, MonitorSettings.defaults(), v -> Optional.empty(), metrics)
+            .get();
     windows.init(context);
   }
 

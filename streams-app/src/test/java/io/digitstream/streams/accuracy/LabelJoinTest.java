@@ -58,7 +58,7 @@ class LabelJoinTest {
   void rebuildsItsDeadlineIndexFromTheRestoredRounds() {
     // A round restored from the changelog; its index entry, which has no changelog, is gone.
     JoinRound waiting = JoinRound.open(T0);
-    waiting.addPrediction("v1", 3, T0);
+    waiting.addPrediction("v1", 3, T0, 990_000);
     rounds.put("img-1", waiting);
 
     Processor<String, JoinInput, String, LabelledPrediction> join =

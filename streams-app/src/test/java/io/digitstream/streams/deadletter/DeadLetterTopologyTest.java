@@ -10,6 +10,7 @@ import io.digitstream.streams.Fixtures;
 import io.digitstream.streams.StreamsSettings;
 import io.digitstream.streams.metrics.AppMetrics;
 import io.digitstream.streams.scoring.BatchScorer;
+import io.digitstream.streams.scoring.ScoredImage;
 import io.digitstream.topic.Topics;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -90,7 +91,8 @@ class DeadLetterTopologyTest {
         .process(
             BatchScorer.supplier(settings.batching(), Fixtures.classifiers(), metrics),
             Named.as("score"))
-        .processValues(() -> new FailOn<Prediction>(downstreamFailures), Named.as("count-pairs"))
+        .processValues(() -> new FailOn<ScoredImage>(downstreamFailures), Named.as("count-pairs"))
+        .mapValues(s -> s == null ? null : s.prediction(), Named.as("as-prediction"))
         .to(OUT, Produced.with(out.keySerde(), out.valueSerde()).withName("predictions"));
     driver = new TopologyTestDriver(builder.build(props), props, START);
     images = driver.createInputTopic(in.name(), new StringSerializer(), new ByteArraySerializer());

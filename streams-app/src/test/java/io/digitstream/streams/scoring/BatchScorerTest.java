@@ -26,9 +26,9 @@ import org.junit.jupiter.api.Test;
 class BatchScorerTest {
   private static final Batching BATCHING = new Batching(4, Duration.ofMillis(20));
 
-  private MockProcessorContext<String, Prediction> context;
+  private MockProcessorContext<String, ScoredImage> context;
   private KeyValueStore<Integer, PendingImage> store;
-  private Processor<String, DigitImage, String, Prediction> scorer;
+  private Processor<String, DigitImage, String, ScoredImage> scorer;
 
   @BeforeEach
   void setUp() {
@@ -90,7 +90,7 @@ class BatchScorerTest {
   @Test
   void switchesToAReplacedModelBetweenTwoBatchesNeverWithinOne() {
     ClassifierPool pool = ClassifierPool.of(Fixtures.reference().copy(), 1);
-    Processor<String, DigitImage, String, Prediction> switching =
+    Processor<String, DigitImage, String, ScoredImage> switching =
         BatchScorer.supplier(BATCHING, pool, new AppMetrics()).get();
     switching.init(context);
     String a = pool.version();
@@ -116,7 +116,7 @@ class BatchScorerTest {
     ClassifierPool pool = ClassifierPool.of(Fixtures.reference().copy(), 1);
     DigitClassifier b = DigitClassifier.load(ModelBundle.open(Fixtures.resource("model-b")));
     pool.replaceShadow(b);
-    Processor<String, DigitImage, String, Prediction> scoring =
+    Processor<String, DigitImage, String, ScoredImage> scoring =
         BatchScorer.supplier(BATCHING, pool, new AppMetrics()).get();
     scoring.init(context);
 
@@ -128,14 +128,14 @@ class BatchScorerTest {
     assertThat(records).hasSize(8);
     assertThat(records.subList(0, 4))
         .allSatisfy(r -> assertThat(BatchScorer.isShadow(r.headers())).isFalse())
-        .extracting(r -> ((Prediction) r.value()).modelVersion())
+        .extracting(r -> ((ScoredImage) r.value()).prediction().modelVersion())
         .containsOnly(pool.version());
     assertThat(records.subList(4, 8))
         .allSatisfy(r -> assertThat(BatchScorer.isShadow(r.headers())).isTrue())
-        .extracting(r -> ((Prediction) r.value()).id())
+        .extracting(r -> ((ScoredImage) r.value()).prediction().id())
         .containsExactly("img-0", "img-1", "img-2", "img-3");
     assertThat(records.subList(4, 8))
-        .extracting(r -> ((Prediction) r.value()).modelVersion())
+        .extracting(r -> ((ScoredImage) r.value()).prediction().modelVersion())
         .containsOnly(b.version());
   }
 
@@ -145,7 +145,7 @@ class BatchScorerTest {
     String good = pool.version();
     pool.replace(PoisonedModels.cornerTrapClassifier());
     AppMetrics metrics = new AppMetrics();
-    Processor<String, DigitImage, String, Prediction> scoring = started(pool, metrics);
+    Processor<String, DigitImage, String, ScoredImage> scoring = started(pool, metrics);
 
     for (int i = 0; i < 8; i++) {
       // One image of the first batch trips the new model; the last good one scores it fine.
@@ -172,7 +172,7 @@ class BatchScorerTest {
   @Test
   void deadLettersOnlyTheImagesThatFailAloneWhenNoModelScoresTheirBatch() {
     ClassifierPool pool = ClassifierPool.of(PoisonedModels.cornerTrapClassifier(), 1);
-    Processor<String, DigitImage, String, Prediction> scoring = started(pool, new AppMetrics());
+    Processor<String, DigitImage, String, ScoredImage> scoring = started(pool, new AppMetrics());
 
     scoring.process(new Record<>("img-0", Fixtures.image("img-0", 0), 300));
     scoring.process(new Record<>("trap", PoisonedModels.cornerInked("trap", 1), 301));
@@ -181,7 +181,7 @@ class BatchScorerTest {
 
     var toAll = context.forwarded().stream().filter(f -> f.childName().isEmpty()).toList();
     assertThat(toAll)
-        .extracting(f -> ((Prediction) f.record().value()).id())
+        .extracting(f -> ((ScoredImage) f.record().value()).prediction().id())
         .containsExactly("img-0", "img-2", "img-3");
     var dead =
         context.forwarded().stream()
@@ -211,7 +211,7 @@ class BatchScorerTest {
   @Test
   void stopsTheThreadWhenTheOnlyModelFailsEvenOnABlankImage() {
     ClassifierPool pool = ClassifierPool.of(PoisonedModels.nanAlways(), 1);
-    Processor<String, DigitImage, String, Prediction> scoring = started(pool, new AppMetrics());
+    Processor<String, DigitImage, String, ScoredImage> scoring = started(pool, new AppMetrics());
     for (int i = 0; i < 3; i++) {
       scoring.process(new Record<>("img-" + i, Fixtures.image("img-" + i, i), 300));
     }
@@ -268,13 +268,15 @@ class BatchScorerTest {
   }
 
   private List<Prediction> forwarded() {
-    return context.forwarded().stream().map(f -> (Prediction) f.record().value()).toList();
+    return context.forwarded().stream()
+        .map(f -> ((ScoredImage) f.record().value()).prediction())
+        .toList();
   }
 
   /** A scorer of its own with {@code pool}, initialised on the test's context. */
-  private Processor<String, DigitImage, String, Prediction> started(
+  private Processor<String, DigitImage, String, ScoredImage> started(
       ClassifierPool pool, AppMetrics metrics) {
-    Processor<String, DigitImage, String, Prediction> scoring =
+    Processor<String, DigitImage, String, ScoredImage> scoring =
         BatchScorer.supplier(BATCHING, pool, metrics).get();
     scoring.init(context);
     return scoring;

@@ -247,7 +247,11 @@ class WebServerTest {
   @Test
   void exportsOurMetersAndTheirDocumentedNamesInThePrometheusFormat() throws Exception {
     backend.metrics.batchScored(32, 25_000_000);
-    backend.metrics.predicted(7, 1_000, 1_040);
+    backend.metrics.predicted(
+        new io.digitstream.record.Prediction(
+            "img-1", 7, 0.9, java.util.Collections.nCopies(10, 0.1), "v1", 1_000, 1_040),
+        1_000,
+        1_040);
 
     HttpResponse<String> response = get("/metrics");
 
