@@ -28,11 +28,22 @@ public final class DigitClassifier {
   private final MultiLayerNetwork network;
   private final String version;
   private final FoldedNetwork folded;
+  private final MonitoringReference monitoring;
 
   public DigitClassifier(MultiLayerNetwork network, String version) {
+    this(network, version, null);
+  }
+
+  /**
+   * A classifier that carries its bundle's monitoring reference (calibration, training
+   * distributions); {@code monitoring} may be null for a bundle without one.
+   */
+  public DigitClassifier(
+      MultiLayerNetwork network, String version, MonitoringReference monitoring) {
     this.network = network;
     this.version = version;
     this.folded = compile(network);
+    this.monitoring = monitoring;
   }
 
   private static FoldedNetwork compile(MultiLayerNetwork network) {
@@ -51,12 +62,15 @@ public final class DigitClassifier {
    * ten probabilities, and then a real batch must too. With a {@code reference.json} that batch is
    * the bundle's reference images, whose answers must match the recorded ones ({@link
    * ReferenceBatch#mismatch}); an older bundle without one is given {@value #SYNTHETIC_BATCH}
-   * seeded random images, which must give finite probabilities that sum to one.
+   * seeded random images, which must give finite probabilities that sum to one. The bundle's {@code
+   * monitoring.json}, if it has one, is read too and carried by the classifier.
    *
    * @throws ModelBundleException naming the bundle and the check it failed
    */
   public static DigitClassifier load(ModelBundle bundle) {
-    DigitClassifier classifier = new DigitClassifier(bundle.loadNetwork(), bundle.version());
+    DigitClassifier classifier =
+        new DigitClassifier(
+            bundle.loadNetwork(), bundle.version(), bundle.monitoring().orElse(null));
     float[][] smoke = classifier.probabilities(List.of(new byte[DigitImage.PIXELS]));
     if (invalidOutput(smoke, 1).isPresent()) {
       throw new ModelBundleException(
@@ -133,9 +147,19 @@ public final class DigitClassifier {
     return network;
   }
 
-  /** An independent classifier with the same weights, for another thread. */
+  /**
+   * The bundle's monitoring reference: its temperature and training distributions; empty for a
+   * bundle without {@code monitoring.json}. Immutable, so copies share it.
+   */
+  public Optional<MonitoringReference> monitoring() {
+    return Optional.ofNullable(monitoring);
+  }
+
+  /**
+   * An independent classifier with the same weights and monitoring reference, for another thread.
+   */
   public DigitClassifier copy() {
-    return new DigitClassifier(network.clone(), version);
+    return new DigitClassifier(network.clone(), version, monitoring);
   }
 
   /** Class probabilities, one row of ten per image of 784 MNIST-style pixels. */
