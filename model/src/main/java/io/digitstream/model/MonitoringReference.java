@@ -153,11 +153,17 @@ public record MonitoringReference(
   /** Fraction of the image's non-background pixels that are neither 0 nor 255. */
   public static double midGrey(InputStats stats) {
     int[] bins = stats.intensity();
-    int ink = 0;
-    for (int b = 1; b < bins.length; b++) {
-      ink += bins[b];
-    }
+    int ink = pixelsFrom(bins, 1);
     return ink == 0 ? 0 : (double) (ink - bins[bins.length - 1]) / ink;
+  }
+
+  /** Pixels in intensity bin {@code first} and above. */
+  private static int pixelsFrom(int[] bins, int first) {
+    int n = 0;
+    for (int b = first; b < bins.length; b++) {
+      n += bins[b];
+    }
+    return n;
   }
 
   /**
@@ -168,15 +174,8 @@ public record MonitoringReference(
    */
   public static double strongInk(InputStats stats) {
     int[] bins = stats.intensity();
-    int ink = 0;
-    for (int b = 1; b < bins.length; b++) {
-      ink += bins[b];
-    }
-    int strong = 0;
-    for (int b = InputStats.intensityBin(192); b < bins.length; b++) {
-      strong += bins[b];
-    }
-    return ink == 0 ? 0 : (double) strong / ink;
+    int ink = pixelsFrom(bins, 1);
+    return ink == 0 ? 0 : (double) pixelsFrom(bins, InputStats.intensityBin(192)) / ink;
   }
 
   /**
@@ -188,12 +187,9 @@ public record MonitoringReference(
     if (box == 0) {
       return 0;
     }
-    int[] bins = stats.intensity();
-    int ink = 0;
-    for (int b = InputStats.intensityBin(InputStats.INK_LEVEL); b < bins.length; b++) {
-      ink += bins[b];
-    }
-    return Math.min(1, (double) ink / box);
+    // Every ink pixel lies in the box, which the ink defines.
+    return (double) pixelsFrom(stats.intensity(), InputStats.intensityBin(InputStats.INK_LEVEL))
+        / box;
   }
 
   static double maxOf(float[] values) {
