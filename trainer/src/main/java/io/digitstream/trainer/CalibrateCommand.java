@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -31,11 +32,7 @@ import picocli.CommandLine.Option;
             + " split (writes monitoring.json).",
     mixinStandardHelpOptions = true)
 final class CalibrateCommand implements Callable<Integer> {
-  @Option(
-      names = {"--model", "-m"},
-      defaultValue = "models/default",
-      description = "Model bundle (default ${DEFAULT-VALUE}).")
-  Path model;
+  @Mixin ModelOption model;
 
   @Option(
       names = "--data",
@@ -46,7 +43,7 @@ final class CalibrateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
-    ModelBundle bundle = ModelBundle.open(model);
+    ModelBundle bundle = ModelBundle.open(model.directory);
     ModelMetadata metadata = bundle.metadata();
     long seed = whole(metadata, "seed");
     int validationSize = (int) whole(metadata, "validationSize");

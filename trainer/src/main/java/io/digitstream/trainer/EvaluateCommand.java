@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -28,11 +29,7 @@ import picocli.CommandLine.Option;
     description = "Evaluate a model bundle on the MNIST test set (or another IDX data set).",
     mixinStandardHelpOptions = true)
 final class EvaluateCommand implements Callable<Integer> {
-  @Option(
-      names = {"--model", "-m"},
-      defaultValue = "models/default",
-      description = "Model bundle (default ${DEFAULT-VALUE}).")
-  Path model;
+  @Mixin ModelOption model;
 
   @Option(
       names = "--data",
@@ -62,7 +59,7 @@ final class EvaluateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    ModelBundle bundle = ModelBundle.open(model);
+    ModelBundle bundle = ModelBundle.open(model.directory);
     DigitClassifier classifier = DigitClassifier.load(bundle);
     MnistDataset.Split which =
         switch (split) {
@@ -134,7 +131,7 @@ final class EvaluateCommand implements Callable<Integer> {
         System.out.printf(
             "No %s in the bundle: run './digitstream calibrate --model %s' for calibration"
                 + " figures%n%n",
-            ModelBundle.MONITORING_FILE, model);
+            ModelBundle.MONITORING_FILE, model.directory);
       }
       System.out.print(matrix.toText());
       System.out.println();

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -33,11 +34,7 @@ import picocli.CommandLine.Parameters;
       "2:bad usage or an unusable model"
     })
 final class PredictCommand implements Callable<Integer> {
-  @Option(
-      names = {"--model", "-m"},
-      defaultValue = "models/default",
-      description = "Model bundle (default ${DEFAULT-VALUE}).")
-  Path model;
+  @Mixin ModelOption model;
 
   @Option(
       names = "--json",
@@ -150,7 +147,7 @@ final class PredictCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    DigitClassifier classifier = DigitClassifier.load(ModelBundle.open(model));
+    DigitClassifier classifier = DigitClassifier.load(ModelBundle.open(model.directory));
     FileFailures failures = new FileFailures(System.err, verbose);
     List<Answer> results = new ArrayList<>();
     List<Path> inputs =
