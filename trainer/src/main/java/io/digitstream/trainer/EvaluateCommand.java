@@ -125,8 +125,17 @@ final class EvaluateCommand implements Callable<Integer> {
         CalibrationFigures c = calibration.get();
         System.out.printf(
             "Calibration (temperature %.4f): expected calibration error %.4f before, %.4f after;"
-                + " out of distribution: %.2f %% of the images%n%n",
+                + " out of distribution: %.2f %% of the images%n",
             c.temperature(), c.eceBefore(), c.eceAfter(), 100 * c.outOfDistribution());
+        System.out.println("calibrated top probability   images  confidence  accuracy");
+        for (Calibration.Bin b : c.reliability()) {
+          if (b.count() > 0) {
+            System.out.printf(
+                "  (%.3f, %.3f]  %14d  %10.4f  %8.4f%n",
+                b.lower(), b.upper(), b.count(), b.confidence(), b.accuracy());
+          }
+        }
+        System.out.println();
       } else {
         System.out.printf(
             "No %s in the bundle: run './digitstream calibrate --model %s' for calibration"
@@ -145,7 +154,11 @@ final class EvaluateCommand implements Callable<Integer> {
    * network's and of the calibrated probabilities, and the fraction flagged out of distribution.
    */
   record CalibrationFigures(
-      double temperature, double eceBefore, double eceAfter, double outOfDistribution) {
+      double temperature,
+      double eceBefore,
+      double eceAfter,
+      double outOfDistribution,
+      List<Calibration.Bin> reliability) {
     static CalibrationFigures of(
         MonitoringReference m,
         MnistDataset data,
@@ -161,7 +174,8 @@ final class EvaluateCommand implements Callable<Integer> {
           m.temperature(),
           Calibration.ece(probabilities, labels),
           Calibration.ece(calibrated, labels),
-          MonitoringFit.flaggedFraction(m, images, calibrated));
+          MonitoringFit.flaggedFraction(m, images, calibrated),
+          Calibration.reliability(calibrated, labels));
     }
   }
 }

@@ -171,6 +171,12 @@ class TrainerCommandsTest {
     assertThat(calibration.get("eceBefore").asDouble()).isBetween(0.0, 1.0);
     assertThat(calibration.get("eceAfter").asDouble()).isBetween(0.0, 1.0);
     assertThat(calibration.get("outOfDistribution").asDouble()).isBetween(0.0, 0.05);
+    long binned = 0;
+    for (JsonNode bin : calibration.get("reliability")) {
+      binned += bin.get("count").asLong();
+    }
+    assertThat(calibration.get("reliability")).hasSize(15);
+    assertThat(binned).isEqualTo(500);
     assertThat(Files.size(png)).isGreaterThan(1000);
   }
 
