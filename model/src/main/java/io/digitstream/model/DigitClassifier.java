@@ -34,18 +34,16 @@ public final class DigitClassifier {
     this(network, version, null);
   }
 
-  /** A classifier whose bundle has a monitoring reference ({@code null} if none). */
+  /**
+   * A classifier that carries its bundle's monitoring reference (calibration, training
+   * distributions); {@code monitoring} may be null for a bundle without one.
+   */
   public DigitClassifier(
       MultiLayerNetwork network, String version, MonitoringReference monitoring) {
     this.network = network;
     this.version = version;
     this.folded = compile(network);
     this.monitoring = monitoring;
-  }
-
-  /** The bundle's calibration and training distributions, if it has them. */
-  public Optional<MonitoringReference> monitoring() {
-    return Optional.ofNullable(monitoring);
   }
 
   private static FoldedNetwork compile(MultiLayerNetwork network) {
@@ -64,7 +62,8 @@ public final class DigitClassifier {
    * ten probabilities, and then a real batch must too. With a {@code reference.json} that batch is
    * the bundle's reference images, whose answers must match the recorded ones ({@link
    * ReferenceBatch#mismatch}); an older bundle without one is given {@value #SYNTHETIC_BATCH}
-   * seeded random images, which must give finite probabilities that sum to one.
+   * seeded random images, which must give finite probabilities that sum to one. The bundle's {@code
+   * monitoring.json}, if it has one, is read too and carried by the classifier.
    *
    * @throws ModelBundleException naming the bundle and the check it failed
    */
@@ -148,7 +147,17 @@ public final class DigitClassifier {
     return network;
   }
 
-  /** An independent classifier with the same weights, for another thread. */
+  /**
+   * The bundle's monitoring reference: its temperature and training distributions; empty for a
+   * bundle without {@code monitoring.json}. Immutable, so copies share it.
+   */
+  public Optional<MonitoringReference> monitoring() {
+    return Optional.ofNullable(monitoring);
+  }
+
+  /**
+   * An independent classifier with the same weights and monitoring reference, for another thread.
+   */
   public DigitClassifier copy() {
     return new DigitClassifier(network.clone(), version, monitoring);
   }

@@ -25,7 +25,9 @@ import org.deeplearning4j.util.ModelSerializer;
  * BundleSignature}). The version is a hash of the configuration and weights, so the same weights
  * always have the same version. An optional {@code reference.json} ({@link ReferenceBatch}) holds
  * images and the answers this network gave them, checked before the bundle serves; it is not part
- * of the version, but the signature covers it.
+ * of the version, but the signature covers it. So does an optional {@code monitoring.json} ({@link
+ * MonitoringReference}): the temperature that calibrates the network's probabilities and the
+ * training distributions that drift and out-of-distribution inputs are measured against.
  *
  * <p>{@link #open} reads {@code bundle.json} and {@code network.zip} once into memory; their
  * hashes, the signature check and {@link #loadNetwork} all use those bytes, so a file replaced
@@ -35,13 +37,15 @@ public final class ModelBundle {
   public static final String NETWORK_FILE = "network.zip";
   public static final String METADATA_FILE = "bundle.json";
   public static final String REFERENCE_FILE = "reference.json";
-  public static final String MONITORING_FILE = "monitoring.json";
   public static final String SIGNATURE_FILE = "bundle.sig";
+  public static final String MONITORING_FILE = "monitoring.json";
 
   // Far above any network of this project (1.6 MB); a bigger file is not a bundle of ours.
   private static final long MAX_NETWORK_BYTES = 256L << 20;
   private static final long MAX_METADATA_BYTES = 1L << 20;
   private static final long MAX_SIGNATURE_BYTES = 64L << 10;
+  // A reference is a few kilobytes of histograms; a megabyte is not one of ours.
+  static final long MAX_MONITORING_BYTES = 1L << 20;
 
   private final Path directory;
   private final ModelMetadata metadata;
@@ -104,7 +108,9 @@ public final class ModelBundle {
   /**
    * Writes {@code network} and {@code metadata} (version and checksum filled in) to {@code dir},
    * replacing a bundle already there. Files are written beside and moved into place. A {@code
-   * bundle.sig} from an earlier bundle is removed: it cannot cover the new files.
+   * bundle.sig} from an earlier bundle is removed: it cannot cover the new files. So is its {@code
+   * monitoring.json}: another network's temperature and ranges would be applied to this one without
+   * a word, where a stale {@code reference.json} fails the load check loudly.
    */
   public static ModelBundle write(Path dir, MultiLayerNetwork network, ModelMetadata metadata)
       throws IOException {
@@ -122,6 +128,7 @@ public final class ModelBundle {
       readableByAll(tmpNet);
       readableByAll(tmpMeta);
       Files.deleteIfExists(dir.resolve(SIGNATURE_FILE));
+      Files.deleteIfExists(dir.resolve(MONITORING_FILE));
       Files.move(tmpNet, dir.resolve(NETWORK_FILE), StandardCopyOption.REPLACE_EXISTING);
       Files.move(tmpMeta, dir.resolve(METADATA_FILE), StandardCopyOption.REPLACE_EXISTING);
       return open(dir);
@@ -223,41 +230,41 @@ public final class ModelBundle {
    *
    * @throws ModelBundleException if {@code reference.json} exists but cannot be read
    */
-  /** The bundle's {@code monitoring.json}, if it has one. */
-  public Optional<MonitoringReference> monitoring() {
-    Path file = directory.resolve(MONITORING_FILE);
-    String checked = files.get(MONITORING_FILE);
-    if (checked == null) {
-      return Optional.empty();
-    }
-    byte[] bytes = read(file, MAX_METADATA_BYTES);
-    if (!Sha256.of(bytes).equals(checked)) {
-      throw new ModelBundleException(file + " changed after the bundle was opened and checked");
-    }
-    try {
-      return Optional.of(Json.MAPPER.readValue(bytes, MonitoringReference.class));
-    } catch (IOException | RuntimeException e) {
-      throw new ModelBundleException(
-          file + " is not a valid monitoring reference: " + e.getMessage(), e);
-    }
+  public Optional<ReferenceBatch> reference() {
+    return readChecked(REFERENCE_FILE, MAX_NETWORK_BYTES, ReferenceBatch.class, "reference batch");
   }
 
-  public Optional<ReferenceBatch> reference() {
-    Path file = directory.resolve(REFERENCE_FILE);
-    String checked = files.get(REFERENCE_FILE);
+  /**
+   * The bundle's monitoring reference, or empty for a bundle without one (written before they
+   * existed: {@code ./digitstream calibrate} adds it).
+   *
+   * @throws ModelBundleException if {@code monitoring.json} exists but is too large, changed since
+   *     {@link #open}, or is not a valid reference
+   */
+  public Optional<MonitoringReference> monitoring() {
+    return readChecked(
+        MONITORING_FILE, MAX_MONITORING_BYTES, MonitoringReference.class, "monitoring reference");
+  }
+
+  private <T> Optional<T> readChecked(String name, long limit, Class<T> type, String what) {
+    Path file = directory.resolve(name);
+    String checked = files.get(name);
     if (checked == null) {
       return Optional.empty();
     }
-    byte[] bytes = read(file, MAX_NETWORK_BYTES);
+    byte[] bytes = read(file, limit);
     // The signature covered the file as open() hashed it; a copy changed since is not that one.
     if (!Sha256.of(bytes).equals(checked)) {
       throw new ModelBundleException(file + " changed after the bundle was opened and checked");
     }
     try {
-      return Optional.of(Json.MAPPER.readValue(bytes, ReferenceBatch.class));
+      T value = Json.MAPPER.readValue(bytes, type);
+      if (value == null) {
+        throw new ModelBundleException("the file holds null");
+      }
+      return Optional.of(value);
     } catch (IOException | RuntimeException e) {
-      throw new ModelBundleException(
-          file + " is not a valid reference batch: " + e.getMessage(), e);
+      throw new ModelBundleException(file + " is not a valid " + what + ": " + e.getMessage(), e);
     }
   }
 
@@ -265,11 +272,27 @@ public final class ModelBundle {
    * Writes {@code reference} as the bundle's {@code reference.json}, beside and moved into place.
    */
   public static void writeReference(Path dir, ReferenceBatch reference) throws IOException {
-    Path tmp = Files.createTempFile(dir, ".reference", ".tmp");
+    writeAtomically(dir, REFERENCE_FILE, Json.MAPPER.writeValueAsBytes(reference));
+  }
+
+  /**
+   * Writes {@code monitoring} as the bundle's {@code monitoring.json}, beside and moved into place;
+   * the same reference always gives the same bytes. A signature made before no longer matches: sign
+   * the bundle again.
+   */
+  public static void writeMonitoring(Path dir, MonitoringReference monitoring) throws IOException {
+    writeAtomically(
+        dir,
+        MONITORING_FILE,
+        Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(monitoring));
+  }
+
+  private static void writeAtomically(Path dir, String name, byte[] bytes) throws IOException {
+    Path tmp = Files.createTempFile(dir, "." + name, ".tmp");
     try {
-      Json.MAPPER.writeValue(tmp.toFile(), reference);
+      Files.write(tmp, bytes);
       readableByAll(tmp);
-      Files.move(tmp, dir.resolve(REFERENCE_FILE), StandardCopyOption.REPLACE_EXISTING);
+      Files.move(tmp, dir.resolve(name), StandardCopyOption.REPLACE_EXISTING);
     } finally {
       Files.deleteIfExists(tmp);
     }

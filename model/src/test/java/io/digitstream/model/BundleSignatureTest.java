@@ -88,6 +88,23 @@ class BundleSignatureTest {
   }
 
   @Test
+  void theSignatureCoversMonitoringJson() throws Exception {
+    Path bundle = copy();
+    Files.copy(
+        SHIPPED.resolve(ModelBundle.MONITORING_FILE), bundle.resolve(ModelBundle.MONITORING_FILE));
+    ModelBundle signed = BundleSignature.sign(bundle, signing);
+    assertThat(signed.files()).containsKey(ModelBundle.MONITORING_FILE);
+    assertThatCode(() -> BundleSignature.verify(ModelBundle.open(bundle), List.of(trusted)))
+        .doesNotThrowAnyException();
+
+    Path file = bundle.resolve(ModelBundle.MONITORING_FILE);
+    Files.writeString(file, Files.readString(file).replace("1.1378", "1.5"));
+
+    assertThatThrownBy(() -> BundleSignature.verify(ModelBundle.open(bundle), List.of(trusted)))
+        .hasMessageContaining("does not match");
+  }
+
+  @Test
   void refusesALinkInsideTheBundle() throws Exception {
     Path bundle = copy();
     BundleSignature.sign(bundle, signing);

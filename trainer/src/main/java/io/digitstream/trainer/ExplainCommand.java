@@ -27,6 +27,7 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -46,11 +47,7 @@ import picocli.CommandLine.Parameters;
       "2:bad usage or an unusable model"
     })
 final class ExplainCommand implements Callable<Integer> {
-  @Option(
-      names = {"--model", "-m"},
-      defaultValue = "models/default",
-      description = "Model bundle (default ${DEFAULT-VALUE}).")
-  Path model;
+  @Mixin ModelOption model;
 
   @Option(
       names = "--out",
@@ -77,7 +74,7 @@ final class ExplainCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    ModelBundle bundle = ModelBundle.open(model);
+    ModelBundle bundle = ModelBundle.open(model.directory);
     DigitClassifier classifier = DigitClassifier.load(bundle);
     Files.createDirectories(out);
     FileFailures failures = new FileFailures(System.err, verbose);

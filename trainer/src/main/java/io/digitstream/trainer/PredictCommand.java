@@ -2,10 +2,12 @@ package io.digitstream.trainer;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.digitstream.image.FileFailure;
+import io.digitstream.image.InputStats;
 import io.digitstream.image.MnistPreprocessor;
 import io.digitstream.model.DigitClassifier;
 import io.digitstream.model.DigitClassifier.Classification;
 import io.digitstream.model.ModelBundle;
+import io.digitstream.model.MonitoringReference;
 import io.digitstream.record.Json;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -13,6 +15,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -31,11 +34,7 @@ import picocli.CommandLine.Parameters;
       "2:bad usage or an unusable model"
     })
 final class PredictCommand implements Callable<Integer> {
-  @Option(
-      names = {"--model", "-m"},
-      defaultValue = "models/default",
-      description = "Model bundle (default ${DEFAULT-VALUE}).")
-  Path model;
+  @Mixin ModelOption model;
 
   @Option(
       names = "--json",
@@ -67,27 +66,79 @@ final class PredictCommand implements Callable<Integer> {
 
   /**
    * A file's answer, or why it has none ({@code kind} is {@code bad-input} or {@code internal}).
+   * {@code calibratedProbability}, {@code oodScore} and {@code outOfDistribution} are there when
+   * the bundle has a {@code monitoring.json}.
    */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   record Answer(
       String file,
       Integer digit,
       Double probability,
+      Double calibratedProbability,
+      Double oodScore,
+      Boolean outOfDistribution,
       List<Ranked> top3,
       String error,
       String kind) {
-    static Answer of(Path file, Classification c) {
+    static Answer of(Path file, byte[] pixels, Classification c, MonitoringReference monitoring) {
       int[] rank = c.ranking();
       List<Ranked> top = new ArrayList<>();
       for (int i = 0; i < 3; i++) {
         top.add(new Ranked(rank[i], c.probabilities()[rank[i]]));
       }
-      return new Answer(file.toString(), c.digit(), (double) c.probability(), top, null, null);
+      Double calibrated = null;
+      Double score = null;
+      Boolean outside = null;
+      if (monitoring != null) {
+        float[] p = monitoring.calibrate(c.probabilities());
+        calibrated = (double) p[c.digit()];
+        score = monitoring.oodScore(InputStats.of(pixels), p);
+        outside = monitoring.outOfDistribution(score);
+      }
+      return new Answer(
+          file.toString(),
+          c.digit(),
+          (double) c.probability(),
+          calibrated,
+          score,
+          outside,
+          top,
+          null,
+          null);
     }
 
     static Answer of(FileFailure failure) {
       return new Answer(
-          failure.file().toString(), null, null, null, failure.reason(), failure.kind().label());
+          failure.file().toString(),
+          null,
+          null,
+          null,
+          null,
+          null,
+          null,
+          failure.reason(),
+          failure.kind().label());
+    }
+
+    /** The answer as one line of text. */
+    String text() {
+      StringBuilder line = new StringBuilder();
+      line.append(String.format("%s: %d (%.4f", file, digit, probability));
+      if (calibratedProbability != null) {
+        line.append(String.format(", calibrated %.4f", calibratedProbability));
+      }
+      line.append(")   top 3:");
+      for (int i = 0; i < top3.size(); i++) {
+        Ranked r = top3.get(i);
+        line.append(String.format("%s %d %.4f", i == 0 ? "" : ",", r.digit(), r.probability()));
+      }
+      if (Boolean.TRUE.equals(outOfDistribution)) {
+        line.append(
+            String.format(
+                "   out of distribution (score %.2f): not like any digit the model was trained on",
+                oodScore));
+      }
+      return line.toString();
     }
   }
 
@@ -96,7 +147,7 @@ final class PredictCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    DigitClassifier classifier = DigitClassifier.load(ModelBundle.open(model));
+    DigitClassifier classifier = DigitClassifier.load(ModelBundle.open(model.directory));
     FileFailures failures = new FileFailures(System.err, verbose);
     List<Answer> results = new ArrayList<>();
     List<Path> inputs =
@@ -104,22 +155,14 @@ final class PredictCommand implements Callable<Integer> {
     int answered = 0;
     for (Path file : inputs) {
       try {
-        Classification c = classifier.classify(preprocessing.apply(file));
-        results.add(Answer.of(file, c));
+        byte[] pixels = preprocessing.apply(file);
+        Answer answer =
+            Answer.of(
+                file, pixels, classifier.classify(pixels), classifier.monitoring().orElse(null));
+        results.add(answer);
         answered++;
         if (!json) {
-          int[] rank = c.ranking();
-          System.out.printf(
-              "%s: %d (%.4f)   top 3: %d %.4f, %d %.4f, %d %.4f%n",
-              file,
-              c.digit(),
-              c.probability(),
-              rank[0],
-              c.probabilities()[rank[0]],
-              rank[1],
-              c.probabilities()[rank[1]],
-              rank[2],
-              c.probabilities()[rank[2]]);
+          System.out.println(answer.text());
         }
       } catch (RuntimeException | OutOfMemoryError e) {
         // One file never stops the others: bad input and our own bugs alike are reported per file.

@@ -9,7 +9,9 @@ import picocli.CommandLine.Option;
 /** {@code digitstream train}: trains a network on MNIST and writes a model bundle. */
 @Command(
     name = "train",
-    description = "Train a CNN on MNIST and write a model bundle (network.zip + bundle.json).",
+    description =
+        "Train a CNN on MNIST and write a model bundle (network.zip, bundle.json, reference.json,"
+            + " monitoring.json).",
     mixinStandardHelpOptions = true)
 final class TrainCommand implements Callable<Integer> {
   @Option(

@@ -7,8 +7,8 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * Entry point of the trainer module: train, evaluate, predict, explain, publish-model, model-key,
- * sign-model.
+ * Entry point of the trainer module: train, calibrate, evaluate, predict, explain, publish-model,
+ * model-key, sign-model.
  */
 @Command(
     name = "digitstream-trainer",
@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     subcommands = {
       TrainCommand.class,
+      CalibrateCommand.class,
       EvaluateCommand.class,
       PredictCommand.class,
       ExplainCommand.class,

@@ -9,6 +9,8 @@ import io.digitstream.model.Evaluator;
 import io.digitstream.model.ModelBundle;
 import io.digitstream.model.ModelMetadata;
 import io.digitstream.model.ModelMetadata.EpochRecord;
+import io.digitstream.model.MonitoringFit;
+import io.digitstream.model.MonitoringReference;
 import io.digitstream.model.ReferenceBatch;
 import io.digitstream.model.Sha256;
 import java.io.IOException;
@@ -59,6 +61,26 @@ final class Training {
 
   record Result(ModelBundle bundle, ConfusionMatrix test, double seconds) {}
 
+  /**
+   * Which training images a network learns from and which it is validated on: the one function both
+   * {@code train} and {@code calibrate} use, so a bundle's validation split can be rebuilt from its
+   * hyper-parameters (seed, validationSize, trainLimit). The validation split comes from the
+   * training set; the test set is only ever evaluated.
+   */
+  record Split(int[] train, int[] validation) {
+    static Split of(int images, long seed, int validationSize, int trainLimit) {
+      int[] shuffled = shuffledIndices(images, seed);
+      int validation = Math.min(validationSize, images / 5);
+      int trainSize = images - validation;
+      if (trainLimit > 0) {
+        trainSize = Math.min(trainSize, trainLimit);
+      }
+      return new Split(
+          java.util.Arrays.copyOfRange(shuffled, 0, trainSize),
+          java.util.Arrays.copyOfRange(shuffled, images - validation, images));
+    }
+  }
+
   private final Options options;
   private final PrintStream out;
   private final boolean terminal;
@@ -76,16 +98,12 @@ final class Training {
     MnistDataset train = MnistDataset.load(options.dataDir(), MnistDataset.Split.TRAIN);
     MnistDataset test = MnistDataset.load(options.dataDir(), MnistDataset.Split.TEST);
 
-    // The validation split comes from the training set; the test set is only ever evaluated.
-    int[] shuffled = shuffledIndices(train.size(), options.seed());
-    int validationSize = Math.min(options.validationSize(), train.size() / 5);
-    int trainSize = train.size() - validationSize;
-    if (options.trainLimit() > 0) {
-      trainSize = Math.min(trainSize, options.trainLimit());
-    }
-    int[] trainIdx = java.util.Arrays.copyOfRange(shuffled, 0, trainSize);
-    int[] validIdx =
-        java.util.Arrays.copyOfRange(shuffled, train.size() - validationSize, train.size());
+    Split split =
+        Split.of(train.size(), options.seed(), options.validationSize(), options.trainLimit());
+    int[] trainIdx = split.train();
+    int[] validIdx = split.validation();
+    int trainSize = trainIdx.length;
+    int validationSize = validIdx.length;
     MnistBatches trainBatches =
         new MnistBatches(
             train,
@@ -194,6 +212,13 @@ final class Training {
             history);
     ModelBundle bundle = ModelBundle.write(options.output(), best, metadata);
     writeReference(bundle, train);
+    // Fitted on the network as read back from network.zip, like the reference batch.
+    MonitoringReference monitoring =
+        MonitoringFit.fit(
+            new DigitClassifier(bundle.loadNetwork(), bundle.version()), train, trainIdx, validIdx);
+    ModelBundle.writeMonitoring(bundle.directory(), monitoring);
+    CalibrateCommand.printFit(out, monitoring);
+    bundle = ModelBundle.open(bundle.directory());
     out.printf(
         "Wrote model bundle %s (version %s) in %.0f s%n",
         bundle.directory(), bundle.version(), seconds);

@@ -3,12 +3,15 @@ package io.digitstream.trainer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.digitstream.image.Idx;
+import io.digitstream.image.MnistDataset;
 import io.digitstream.model.Architecture;
 import io.digitstream.model.ModelBundle;
 import io.digitstream.record.Json;
 import io.digitstream.testkit.CliRun;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -64,6 +67,48 @@ class TrainerCommandsTest {
     assertThat(bundle.metadata().dataChecksums()).containsKey("train-images-idx3-ubyte.gz");
     assertThat(bundle.metadata().command()).startsWith("./digitstream train --arch compact-bn");
     assertThat(bundle.metadata().hyperParameters()).containsEntry("seed", 7);
+    assertThat(training.out()).contains("Calibration: temperature", "out of distribution");
+    assertThat(bundle.monitoring()).isPresent();
+    assertThat(bundle.monitoring().get().validationImages()).isEqualTo(300);
+  }
+
+  @Test
+  void calibrateRebuildsTheValidationSplitAndReproducesTrainsMonitoringJson() throws Exception {
+    Path copy = Files.createDirectories(dir.resolve("recalibrated"));
+    for (String f : List.of(ModelBundle.METADATA_FILE, ModelBundle.NETWORK_FILE)) {
+      Files.copy(model.resolve(f), copy.resolve(f));
+    }
+    byte[] metadata = Files.readAllBytes(copy.resolve(ModelBundle.METADATA_FILE));
+
+    CliRun run = Trainer.run("calibrate", "--model", copy.toString(), "--data", SMALL.toString());
+
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    assertThat(run.out())
+        .contains(
+            "temperature",
+            "expected calibration error on validation",
+            "of validation flagged",
+            "version unchanged");
+    assertThat(copy.resolve(ModelBundle.MONITORING_FILE))
+        .hasBinaryContent(Files.readAllBytes(model.resolve(ModelBundle.MONITORING_FILE)));
+    assertThat(copy.resolve(ModelBundle.METADATA_FILE)).hasBinaryContent(metadata);
+    assertThat(ModelBundle.open(copy).version()).isEqualTo(ModelBundle.open(model).version());
+  }
+
+  @Test
+  void calibrateRefusesTrainingDataOtherThanTheBundlesOwn() throws Exception {
+    Path other = Files.createDirectories(dir.resolve("other-data"));
+    MnistDataset small = MnistDataset.load(SMALL, MnistDataset.Split.TRAIN);
+    byte[] labels = small.labels().clone();
+    labels[0] = (byte) ((labels[0] + 1) % 10);
+    Idx.writeImages(other.resolve("train-images-idx3-ubyte"), small.images());
+    Idx.writeLabels(other.resolve("train-labels-idx1-ubyte"), labels);
+
+    CliRun run = Trainer.run("calibrate", "--model", model.toString(), "--data", other.toString());
+
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(run.err())
+        .contains("train-images-idx3-ubyte is not the file the bundle was trained on");
   }
 
   @Test
@@ -120,6 +165,18 @@ class TrainerCommandsTest {
     assertThat(doc.get("accuracy").asDouble()).isEqualTo((double) diagonal / sum);
     assertThat(doc.get("accuracy").asDouble())
         .isEqualTo(ModelBundle.open(model).metadata().testAccuracy());
+    JsonNode calibration = doc.get("calibration");
+    assertThat(calibration.get("temperature").asDouble())
+        .isEqualTo(ModelBundle.open(model).monitoring().orElseThrow().temperature());
+    assertThat(calibration.get("eceBefore").asDouble()).isBetween(0.0, 1.0);
+    assertThat(calibration.get("eceAfter").asDouble()).isBetween(0.0, 1.0);
+    assertThat(calibration.get("outOfDistribution").asDouble()).isBetween(0.0, 0.05);
+    long binned = 0;
+    for (JsonNode bin : calibration.get("reliability")) {
+      binned += bin.get("count").asLong();
+    }
+    assertThat(calibration.get("reliability")).hasSize(15);
+    assertThat(binned).isEqualTo(500);
     assertThat(Files.size(png)).isGreaterThan(1000);
   }
 
@@ -154,6 +211,32 @@ class TrainerCommandsTest {
             .containsPattern(java.util.regex.Pattern.quote(f) + ": " + name.charAt(0) + " \\(");
       }
     }
+    // The default bundle calibrates, and none of these real digits is taken for something else.
+    assertThat(run.out()).contains("calibrated").doesNotContain("out of distribution");
+  }
+
+  @Test
+  void predictSaysAPictureOfPureNoiseIsNotLikeAnyDigit() throws Exception {
+    java.util.Random random = new java.util.Random(5);
+    java.awt.image.BufferedImage noise =
+        new java.awt.image.BufferedImage(64, 64, java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
+    for (int y = 0; y < 64; y++) {
+      for (int x = 0; x < 64; x++) {
+        noise.getRaster().setSample(x, y, 0, random.nextInt(256));
+      }
+    }
+    Path file = dir.resolve("noise.png");
+    javax.imageio.ImageIO.write(noise, "png", file.toFile());
+
+    CliRun run = Trainer.run("predict", "--model", "../models/default", file.toString());
+    CliRun json = Trainer.run("predict", "--model", "../models/default", "--json", file.toString());
+
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    assertThat(run.out()).contains("not like any digit the model was trained on");
+    JsonNode answer = Json.MAPPER.readTree(json.out()).get("results").get(0);
+    assertThat(answer.get("outOfDistribution").asBoolean()).isTrue();
+    assertThat(answer.get("oodScore").asDouble()).isGreaterThanOrEqualTo(0.3);
+    assertThat(answer.get("calibratedProbability").asDouble()).isBetween(0.0, 1.0);
   }
 
   @Test
