@@ -76,7 +76,10 @@ public final class Fixtures {
       Files.createDirectories(target);
       for (String file :
           List.of(
-              ModelBundle.NETWORK_FILE, ModelBundle.METADATA_FILE, ModelBundle.REFERENCE_FILE)) {
+              ModelBundle.NETWORK_FILE,
+              ModelBundle.METADATA_FILE,
+              ModelBundle.REFERENCE_FILE,
+              ModelBundle.MONITORING_FILE)) {
         if (Files.exists(source.resolve(file))) {
           Files.copy(
               source.resolve(file), target.resolve(file), StandardCopyOption.REPLACE_EXISTING);
