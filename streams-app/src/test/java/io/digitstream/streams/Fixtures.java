@@ -179,6 +179,7 @@ public final class Fixtures {
     s.put("digitstream.topic.labels", name + ".labels");
     s.put("digitstream.topic.accuracy", name + ".accuracy");
     s.put("digitstream.topic.models", name + ".models");
+    s.put("digitstream.topic.alerts", name + ".alerts");
     s.put(StreamsSettings.SHADOW_TOPIC, name + ".shadow");
     // Several applications run in one test JVM: each REST server on a free port.
     s.put("digitstream.http.port", "0");
