@@ -1,6 +1,8 @@
 package io.digitstream.producer;
 
 import io.digitstream.config.ConfigException;
+import io.digitstream.image.Shift;
+import io.digitstream.image.ShiftKind;
 import io.digitstream.producer.PublishSummary.Outcome;
 import io.digitstream.producer.source.BadInput;
 import io.digitstream.producer.source.ImageSource;
@@ -29,6 +31,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.Callback;
@@ -92,6 +95,7 @@ public final class DigitPublisher implements AutoCloseable {
   private final Duration labelDelay;
   private final boolean sendLabels;
   private final boolean failOnBadInput;
+  private final Shift shift;
   private final CountDownLatch stopSignal = new CountDownLatch(1);
   private final AtomicBoolean publishing = new AtomicBoolean();
 
@@ -101,6 +105,7 @@ public final class DigitPublisher implements AutoCloseable {
     this.labelDelay = builder.labelDelay;
     this.sendLabels = builder.sendLabels;
     this.failOnBadInput = builder.failOnBadInput;
+    this.shift = builder.shift;
     this.producer = createClient("producer", () -> createProducer(settings.producer));
     try {
       this.admin = createClient("admin client", () -> Admin.create(settings.admin));
@@ -164,6 +169,11 @@ public final class DigitPublisher implements AutoCloseable {
     return stopSignal.getCount() == 0;
   }
 
+  /** The shift applied to the images, or null. */
+  public Shift shift() {
+    return shift;
+  }
+
   /** The topics this publisher writes to, with their serdes. */
   public Topics topics() {
     return settings.topics;
@@ -221,6 +231,8 @@ public final class DigitPublisher implements AutoCloseable {
     private long badInputCount;
     private long internalErrorCount;
     private long unlabelled;
+    // Distorted images Kafka acknowledged, by ShiftKind ordinal; counted on the producer's thread.
+    private final AtomicLongArray distorted = new AtomicLongArray(ShiftKind.values().length);
     private boolean interrupted;
     private boolean exhausted;
     private BadInput fatalBadInput;
@@ -301,7 +313,7 @@ public final class DigitPublisher implements AutoCloseable {
             return;
           }
           processed++;
-          send(image);
+          send(image, processed - 1);
         }
         progress(false);
       }
@@ -442,17 +454,33 @@ public final class DigitPublisher implements AutoCloseable {
       listener.internalFailure(failure);
     }
 
-    private void send(LabelledImage item) {
+    /** Sends the input at {@code index} of the run, distorted first if the shift says so. */
+    private void send(LabelledImage item, long index) {
       DigitImage image = item.image();
-      Runnable onAcknowledged = () -> {};
-      if (sendLabels) {
+      Shift.Distorted shifted =
+          shift == null ? null : shift.apply(index, image.id(), image.pixels()).orElse(null);
+      if (shifted != null) {
+        image = new DigitImage(image.id(), shifted.pixels(), image.source());
+      }
+      // An image replaced by a non-digit shows no digit: it has no true label to send.
+      DigitLabel label = null;
+      if (sendLabels && (shifted == null || !shifted.replacedByNonDigit())) {
         if (item.label().isEmpty()) {
           unlabelled++;
         } else {
-          DigitLabel label = new DigitLabel(image.id(), item.label().getAsInt());
-          onAcknowledged = () -> labelsDue.add(label);
+          label = new DigitLabel(image.id(), item.label().getAsInt());
         }
       }
+      DigitLabel due = label;
+      Runnable onAcknowledged =
+          () -> {
+            if (shifted != null) {
+              distorted.incrementAndGet(shifted.kind().ordinal());
+            }
+            if (due != null) {
+              labelsDue.add(due);
+            }
+          };
       byte[] value = images.serialize(imageTopic.name(), image);
       Callback callback = tracker.sending(image.id(), imageTopic.name(), true, onAcknowledged);
       sendRecord(imageTopic.name(), image.id(), value, callback);
@@ -591,7 +619,8 @@ public final class DigitPublisher implements AutoCloseable {
           internalErrorCount,
           internalErrors,
           (System.nanoTime() - startNanos) / 1e9,
-          acked > 0 && loopStartNanos > 0 && sendSeconds > 0 ? acked / sendSeconds : 0);
+          acked > 0 && loopStartNanos > 0 && sendSeconds > 0 ? acked / sendSeconds : 0,
+          shift == null ? null : ShiftSummary.of(shift, distorted));
     }
   }
 
@@ -616,6 +645,7 @@ public final class DigitPublisher implements AutoCloseable {
     private Duration labelDelay = Duration.ZERO;
     private boolean sendLabels = true;
     private boolean failOnBadInput;
+    private Shift shift;
 
     private Builder() {}
 
@@ -669,6 +699,15 @@ public final class DigitPublisher implements AutoCloseable {
     /** Whether a bad input ends the run (default false: it is skipped and counted). */
     public Builder failOnBadInput(boolean failOnBadInput) {
       this.failOnBadInput = failOnBadInput;
+      return this;
+    }
+
+    /**
+     * Distorts images from some input on (see {@link Shift}); null (the default) sends every image
+     * as the source gives it. Images replaced by non-digits are sent without a label.
+     */
+    public Builder shift(Shift shift) {
+      this.shift = shift;
       return this;
     }
 

@@ -6,6 +6,7 @@ import io.digitstream.image.IdxFormatException;
 import io.digitstream.image.ImageFileException;
 import io.digitstream.image.MnistDataset;
 import io.digitstream.image.MnistFetch;
+import io.digitstream.image.Shift;
 import io.digitstream.producer.PublishSummary.Outcome;
 import io.digitstream.producer.source.FileLabels;
 import io.digitstream.producer.source.FileTreeSource;
@@ -67,6 +68,10 @@ import picocli.CommandLine.Spec;
       "      image files; labels from directories such as my-digits/7/",
       "  produce --label-pattern '^(\\d)_' scans/",
       "      labels from file names such as 7_scan.png",
+      "  produce --shift noise --shift-at 5000",
+      "      from the 5,000th image on, every image with Gaussian noise",
+      "  produce --shift nondigit --shift-at 2000 --shift-fraction 0.3",
+      "      30 % of the images from 2,000 on replaced by non-digits (sent without label)",
       "  produce --producer-config client.properties --no-create-topics",
       "",
       "Settings come from --producer-config, then DIGITSTREAM_* environment",
@@ -90,10 +95,16 @@ public final class ProducerCli implements Callable<Integer> {
   @ArgGroup(validate = false, heading = "%nLabels:%n", order = 3)
   LabelOptions labels = new LabelOptions();
 
-  @ArgGroup(validate = false, heading = "%nPace and output:%n", order = 4)
+  @ArgGroup(
+      validate = false,
+      heading = "%nShift on purpose (for demos and monitoring tests):%n",
+      order = 4)
+  ShiftOptions shift = new ShiftOptions();
+
+  @ArgGroup(validate = false, heading = "%nPace and output:%n", order = 5)
   RunOptions run = new RunOptions();
 
-  @ArgGroup(validate = false, heading = "%nKafka:%n", order = 5)
+  @ArgGroup(validate = false, heading = "%nKafka:%n", order = 6)
   KafkaOptions kafka = new KafkaOptions();
 
   @Parameters(
@@ -196,7 +207,8 @@ public final class ProducerCli implements Callable<Integer> {
         paramLabel = "N",
         defaultValue = "42",
         description =
-            "Seed of --shuffle; the same seed gives the same order (default: ${DEFAULT-VALUE}).")
+            "Seed of --shuffle and --shift; the same seed gives the same order and the same"
+                + " distortions (default: ${DEFAULT-VALUE}).")
     long seed;
   }
 
@@ -220,6 +232,41 @@ public final class ProducerCli implements Callable<Integer> {
             "For image files: the label is what the group 'label' (or the first group) of REGEX"
                 + " captures in the file name. Default: the parent directory's name if a digit.")
     String labelPattern;
+  }
+
+  static final class ShiftOptions {
+    @Option(
+        names = "--shift",
+        paramLabel = "KIND[,KIND...]",
+        description =
+            "Distort images: rotate, noise, blur, thicken, invert, nondigit, or mix (all of them);"
+                + " with several kinds each image gets one, chosen by --seed and its id. Images"
+                + " replaced by non-digits are sent without a label.")
+    String kinds;
+
+    @Option(
+        names = "--shift-at",
+        paramLabel = "N",
+        description =
+            "Index (0-based, in this run's order, bad inputs included) of the first distorted"
+                + " image; the ones before are sent unchanged (default: 0).")
+    Long at;
+
+    @Option(
+        names = "--shift-strength",
+        paramLabel = "X",
+        description =
+            "Strength of the one --shift kind: rotate degrees (default 45), noise σ in grey levels"
+                + " (64), blur σ in pixels (1.5), thicken radius in pixels, negative thins (2).")
+    Double strength;
+
+    @Option(
+        names = "--shift-fraction",
+        paramLabel = "F",
+        description =
+            "Share of the images from --shift-at on that are distorted, evenly spaced, 0-1"
+                + " (default: 1).")
+    Double fraction;
   }
 
   static final class RunOptions {
@@ -339,6 +386,7 @@ public final class ProducerCli implements Callable<Integer> {
         err.flush();
       }
       checkSourceOptions();
+      Shift chosenShift = shift();
       // Settings first: a wrong setting should be reported even when the source is wrong too.
       publisher =
           DigitPublisher.builder()
@@ -347,6 +395,7 @@ public final class ProducerCli implements Callable<Integer> {
               .labelDelay(labels.labelDelay == null ? Duration.ZERO : labels.labelDelay)
               .sendLabels(!labels.noLabels)
               .failOnBadInput(run.failOnBadInput)
+              .shift(chosenShift)
               .build();
     } catch (ConfigException | IllegalArgumentException e) {
       return report(
@@ -469,6 +518,27 @@ public final class ProducerCli implements Callable<Integer> {
     }
   }
 
+  /** The shift the options ask for, or null; usage mistakes are reported as such. */
+  private Shift shift() {
+    ShiftOptions o = shift;
+    if (o.kinds == null) {
+      if (o.at != null || o.strength != null || o.fraction != null) {
+        throw usage("--shift-at, --shift-strength and --shift-fraction need --shift KIND");
+      }
+      return null;
+    }
+    try {
+      return Shift.parse(
+          o.kinds,
+          o.strength,
+          o.at == null ? 0 : o.at,
+          o.fraction == null ? 1 : o.fraction,
+          selection.seed);
+    } catch (ConfigException e) {
+      throw usage(e.getMessage());
+    }
+  }
+
   private ImageSource openSource() throws IOException {
     SourceOptions s = source;
     Selection chosen =
@@ -517,15 +587,17 @@ public final class ProducerCli implements Callable<Integer> {
         labels.noLabels || labels.labelDelay == null || labels.labelDelay.isZero()
             ? ""
             : ", labels " + DigitPublisher.describe(labels.labelDelay) + " after their image";
+    String shifted = publisher.shift() == null ? "" : "; shift: " + publisher.shift().describe();
     return String.format(
         Locale.ROOT,
-        "Publishing %,d input%s from %s to %s %s%s",
+        "Publishing %,d input%s from %s to %s %s%s%s",
         imageSource.size(),
         imageSource.size() == 1 ? "" : "s",
         imageSource.name(),
         topics,
         pace,
-        late);
+        late,
+        shifted);
   }
 
   private static String strip(double value) {

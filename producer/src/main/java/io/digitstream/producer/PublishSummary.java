@@ -31,6 +31,7 @@ import java.util.Locale;
  * @param seconds wall-clock time of the whole run, topic checks and label delay included
  * @param imagesPerSecond acknowledged images per second, from the first send to the last
  *     acknowledgement
+ * @param shift what a shift on purpose did ({@code produce --shift}), or null without one
  */
 @JsonPropertyOrder({"outcome", "exitCode", "error"})
 public record PublishSummary(
@@ -49,7 +50,8 @@ public record PublishSummary(
     long internalErrorCount,
     List<InternalFailure> internalErrors,
     double seconds,
-    double imagesPerSecond) {
+    double imagesPerSecond,
+    ShiftSummary shift) {
 
   /** Bad inputs listed by file; the count covers all of them. */
   public static final int MAX_LISTED_BAD_INPUTS = 100;
@@ -94,7 +96,8 @@ public record PublishSummary(
   /** A run that could not start, e.g. because of invalid settings. */
   public static PublishSummary notStarted(Outcome outcome, String error) {
     return new PublishSummary(
-        outcome, error, null, null, null, 0, 0, 0, 0, List.of(), 0, List.of(), 0, List.of(), 0, 0);
+        outcome, error, null, null, null, 0, 0, 0, 0, List.of(), 0, List.of(), 0, List.of(), 0, 0,
+        null);
   }
 
   /**
@@ -144,6 +147,9 @@ public record PublishSummary(
               imagesPerSecond));
       if (labelsTopic != null && unlabelled > 0) {
         out.append(String.format(Locale.ROOT, "%d images had no label to send.%n", unlabelled));
+      }
+      if (shift != null) {
+        out.append(shift.toText());
       }
     }
     if (badInputCount > 0) {

@@ -23,7 +23,31 @@ class ProducerCliTest {
         .contains("--bootstrap-servers", "--producer-config", "-X")
         .contains("--topic-images", "--topic-labels", "--partitions", "--replication-factor")
         .contains("--[no-]create-topics")
+        .contains("--shift=KIND[,KIND...]", "--shift-at", "--shift-strength", "--shift-fraction")
         .contains("Exit codes:");
+  }
+
+  @Test
+  void badShiftOptionsAreUsageErrorsThatSayWhatIsExpected() {
+    CliRun unknown = Produce.run("--shift", "rotate,wobble", "--data", tmp.toString());
+    CliRun negative = Produce.run("--shift", "noise", "--shift-at", "-3");
+    CliRun fraction = Produce.run("--shift", "noise", "--shift-fraction", "1.2");
+    CliRun alone = Produce.run("--shift-at", "100");
+    CliRun strength = Produce.run("--shift", "invert", "--shift-strength", "2");
+
+    for (CliRun run : java.util.List.of(unknown, negative, fraction, alone, strength)) {
+      assertThat(run.exitCode()).as(run.all()).isEqualTo(2);
+      assertThat(run.err()).contains("Try 'produce --help'");
+    }
+    assertThat(unknown.err())
+        .contains(
+            "Invalid value 'wobble' for --shift: expected one of rotate, noise, blur, thicken,"
+                + " invert, nondigit or mix");
+    assertThat(negative.err()).contains("Invalid value '-3' for --shift-at: expected 0 or more");
+    assertThat(fraction.err())
+        .contains("Invalid value '1.2' for --shift-fraction: expected a fraction from 0 to 1");
+    assertThat(alone.err()).contains("need --shift KIND");
+    assertThat(strength.err()).contains("--shift-strength does not apply to invert");
   }
 
   @Test

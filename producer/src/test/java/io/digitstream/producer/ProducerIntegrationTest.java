@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.withinPercentage;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.digitstream.image.MnistDataset;
 import io.digitstream.image.MnistPreprocessor;
+import io.digitstream.image.Shift;
+import io.digitstream.image.ShiftKind;
 import io.digitstream.producer.PublishSummary.Outcome;
 import io.digitstream.producer.source.BadInput;
 import io.digitstream.producer.source.IdxSource;
@@ -27,6 +29,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -102,6 +105,77 @@ class ProducerIntegrationTest {
       assertThat(record.partition()).isEqualTo(imagePartition.get(id));
     }
     assertThat(partitionsOf("bytes.images")).isEqualTo(DigitPublisher.DEFAULT_PARTITIONS);
+  }
+
+  @Test
+  void aShiftLeavesTheImagesBeforeItAloneDistortsItsShareAfterAndSendsNoLabelForNonDigits() {
+    Path data = tmp.resolve("shift");
+    TestImages.Mnist mnist = TestImages.writeMnistTest(data, 100, 21);
+
+    CliRun run =
+        Produce.run(
+            "--data",
+            data.toString(),
+            "--shift",
+            "noise,nondigit",
+            "--shift-at",
+            "40",
+            "--shift-fraction",
+            "0.5",
+            "--seed",
+            "9",
+            "--json",
+            "--progress",
+            "none",
+            "--bootstrap-servers",
+            kafka.bootstrapServers(),
+            "--topic-images",
+            "shift.images",
+            "--topic-labels",
+            "shift.labels");
+
+    assertThat(run.exitCode()).as(run.all()).isZero();
+    Shift shift = Shift.parse("noise,nondigit", null, 40, 0.5, 9);
+    Map<String, byte[]> images = byKey(readAll("shift.images"));
+    Map<String, byte[]> labels = byKey(readAll("shift.labels"));
+    assertThat(images).hasSize(100);
+    Map<ShiftKind, Integer> kinds = new java.util.EnumMap<>(ShiftKind.class);
+    for (int i = 0; i < 100; i++) {
+      String id = String.format("mnist-test-%05d", i);
+      byte[] sent = Codec.images().decode(images.get(id)).pixels();
+      Optional<Shift.Distorted> expected = shift.apply(i, id, mnist.image(i));
+      if (i < 40 || i % 2 == 1) {
+        assertThat(expected).as("image %d", i).isEmpty();
+        // Untouched images are byte-identical records, as without --shift.
+        assertThat(images.get(id))
+            .as("image %d", i)
+            .isEqualTo(Codec.images().encode(new DigitImage(id, mnist.image(i), "mnist-test")));
+      } else {
+        assertThat(sent).as("image %d", i).isEqualTo(expected.orElseThrow().pixels());
+        assertThat(sent).as("image %d", i).isNotEqualTo(mnist.image(i));
+        kinds.merge(expected.get().kind(), 1, Integer::sum);
+      }
+      boolean nonDigit = expected.map(Shift.Distorted::replacedByNonDigit).orElse(false);
+      if (nonDigit) {
+        assertThat(labels).as("no label for the non-digit %s", id).doesNotContainKey(id);
+      } else {
+        assertThat(Codec.labels().decode(labels.get(id)).label()).isEqualTo(mnist.labels()[i]);
+      }
+    }
+    assertThat(kinds.keySet()).containsExactly(ShiftKind.NOISE, ShiftKind.NONDIGIT);
+    int nonDigits = kinds.get(ShiftKind.NONDIGIT);
+    assertThat(labels).hasSize(100 - nonDigits);
+
+    JsonNode summary = run.json();
+    assertThat(summary.get("imagesSent").asLong()).isEqualTo(100);
+    assertThat(summary.get("labelsSent").asLong()).isEqualTo(100L - nonDigits);
+    assertThat(summary.get("unlabelled").asLong()).isZero();
+    JsonNode shifted = summary.get("shift");
+    assertThat(shifted.get("distorted").asLong()).isEqualTo(30);
+    assertThat(shifted.get("byKind").get("noise").asLong())
+        .isEqualTo((long) kinds.get(ShiftKind.NOISE));
+    assertThat(shifted.get("byKind").get("nondigit").asLong()).isEqualTo((long) nonDigits);
+    assertThat(shifted.get("nonDigits").asLong()).isEqualTo((long) nonDigits);
   }
 
   @Test

@@ -34,7 +34,8 @@ class PublishSummaryTest {
         0,
         List.of(),
         3.5,
-        20.0);
+        20.0,
+        null);
   }
 
   @Test
@@ -88,7 +89,8 @@ class PublishSummaryTest {
             1,
             List.of(bug),
             0.5,
-            2.0);
+            2.0,
+            null);
 
     JsonNode json = Json.MAPPER.readTree(summary.toJson());
     assertThat(json.get("exitCode").asInt()).isEqualTo(1);
@@ -121,5 +123,31 @@ class PublishSummaryTest {
     assertThat(Outcome.KAFKA_UNAVAILABLE.exitCode()).isEqualTo(1);
     assertThat(Outcome.BAD_INPUT.exitCode()).isEqualTo(2);
     assertThat(Outcome.BAD_CONFIG.exitCode()).isEqualTo(2);
+  }
+
+  @Test
+  void aShiftSaysHowManyImagesWereDistortedByWhichKindAndThatNonDigitsHadNoLabel()
+      throws Exception {
+    java.util.concurrent.atomic.AtomicLongArray counts =
+        new java.util.concurrent.atomic.AtomicLongArray(
+            io.digitstream.image.ShiftKind.values().length);
+    counts.set(io.digitstream.image.ShiftKind.ROTATE.ordinal(), 1200);
+    counts.set(io.digitstream.image.ShiftKind.NONDIGIT.ordinal(), 1300);
+    ShiftSummary shift =
+        ShiftSummary.of(
+            io.digitstream.image.Shift.parse("rotate,nondigit", null, 5000, 0.5, 42), counts);
+
+    assertThat(shift.toText())
+        .isEqualTo(
+            "Shift: distorted 2,500 images: rotate 1,200, nondigit 1,300 (rotate 45 degrees or"
+                + " nondigit on 0.5 of the images from image 5,000 on).\n"
+                + "1,300 images replaced by non-digits went without a label (they show no"
+                + " digit).\n");
+    JsonNode json = Json.MAPPER.readTree(Json.MAPPER.writeValueAsString(shift));
+    assertThat(json.get("at").asLong()).isEqualTo(5000);
+    assertThat(json.get("distorted").asLong()).isEqualTo(2500);
+    assertThat(json.get("byKind").get("nondigit").asLong()).isEqualTo(1300);
+    assertThat(json.get("nonDigits").asLong()).isEqualTo(1300);
+    assertThat(Json.MAPPER.readTree(failedRun().toJson()).get("shift").isNull()).isTrue();
   }
 }
