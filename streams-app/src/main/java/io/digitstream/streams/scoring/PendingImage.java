@@ -67,9 +67,10 @@ record PendingImage(String id, byte[] pixels, long timestamp) {
     return Arrays.copyOf(out, encodeZeroRuns(pixels, out, 0));
   }
 
-  // Worst case (no zeros): one 2-byte header per 255 literals.
-  private static int maxEncodedLength(int pixels) {
-    return pixels + 2 * (pixels / 255 + 2);
+  // Worst case, isolated zeros between isolated ink pixels (noise): every run pair covers two
+  // pixels with a 2-byte header, 3 bytes per 2 pixels, plus a header at either end.
+  static int maxEncodedLength(int pixels) {
+    return 3 * ((pixels + 1) / 2) + 4;
   }
 
   /** Writes the coded pixels into {@code out} from {@code o}; returns the end. */

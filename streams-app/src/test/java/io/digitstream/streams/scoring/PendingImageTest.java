@@ -43,6 +43,28 @@ class PendingImageTest {
   }
 
   @Test
+  void roundTripsTheWorstCaseOfTheCodingIsolatedZerosBetweenInk() {
+    // Noise with half the pixels at 0 (a shifted stream): before the bound was right, such images
+    // overflowed the coding buffer and failed the stream thread.
+    byte[] alternating = new byte[DigitImage.PIXELS];
+    for (int i = 1; i < alternating.length; i += 2) {
+      alternating[i] = (byte) 200;
+    }
+    assertThat(PendingImage.encodeZeroRuns(alternating).length).isGreaterThan(0);
+    Random random = new Random(11);
+    for (int n = 0; n < 2_000; n++) {
+      byte[] pixels = new byte[DigitImage.PIXELS];
+      for (int i = 0; i < pixels.length; i++) {
+        pixels[i] = random.nextBoolean() ? 0 : (byte) (1 + random.nextInt(255));
+      }
+      for (byte[] p : new byte[][] {alternating, pixels}) {
+        PendingImage image = new PendingImage("img-" + n, p.clone(), n);
+        assertThat(roundTrip(image)).isEqualTo(image);
+      }
+    }
+  }
+
+  @Test
   void mnistDigitsTakeAboutAThirdOfTheirRawSize() throws Exception {
     // Tests run in the module directory; the build fetches MNIST into the repository's data/.
     Path here = Path.of("").toAbsolutePath();
