@@ -2,8 +2,10 @@ package io.digitstream.demo;
 
 import io.digitstream.accuracy.ConfusionMatrix;
 import io.digitstream.broker.EmbeddedKafkaBroker;
+import io.digitstream.image.Idx;
 import io.digitstream.image.MnistDataset;
 import io.digitstream.image.MnistFetch;
+import io.digitstream.image.Shift;
 import io.digitstream.model.DigitClassifier;
 import io.digitstream.model.Evaluator;
 import io.digitstream.model.ModelBundle;
@@ -13,16 +15,18 @@ import io.digitstream.producer.PublishListener;
 import io.digitstream.producer.PublishSummary;
 import io.digitstream.producer.source.IdxSource;
 import io.digitstream.producer.source.Selection;
+import io.digitstream.record.DigitImage;
 import io.digitstream.streams.ScoringService;
 import io.digitstream.streams.StreamsSettings;
 import io.digitstream.streams.accuracy.VersionSummary;
 import io.digitstream.streams.web.Summary;
-import java.io.IOException;
+import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.ZoneId;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -35,7 +39,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * a summary at the end; {@link #run()} returns it so tests can check it.
  */
 public final class Demo {
-  /** What the demo needs to know; see {@link DemoCommand} for the flags. */
+  /**
+   * What the demo needs to know; see {@link DemoCommand} for the flags.
+   *
+   * @param shift distortions from some image on ({@code --shift-at}), or null for clean images
+   */
   public record Options(
       Path data,
       Path model,
@@ -47,7 +55,8 @@ public final class Demo {
       int partitions,
       int threads,
       boolean keepRunning,
-      Duration progressEvery) {}
+      Duration progressEvery,
+      Shift shift) {}
 
   /** The outcome: what was sent, scored and counted, and the app's cumulative accuracy. */
   public record Result(
@@ -59,11 +68,13 @@ public final class Demo {
       ConfusionMatrix cumulative,
       ConfusionMatrix evaluated,
       double seconds,
-      boolean complete) {
+      boolean complete,
+      AlertTicker.Tally alerts,
+      String alertWatchFailure) {
 
     /**
      * Whether the streamed matrix equals, cell by cell, what {@code evaluate} computes on the same
-     * images; only meaningful once every image was scored and counted.
+     * images (as shifted, when they were); only meaningful once every image was scored and counted.
      */
     public boolean matchesEvaluate() {
       return complete && cumulative.equals(evaluated);
@@ -100,6 +111,9 @@ public final class Demo {
     MnistFetch.ensure(options.data(), out);
     // Loaded before the broker starts, so a missing or broken file fails at once with its name.
     MnistDataset test = MnistDataset.load(options.data(), MnistDataset.Split.TEST);
+    IdxSource source =
+        IdxSource.mnist(
+            options.data(), MnistDataset.Split.TEST, new Selection(0, options.images(), false, 0));
     Path work = Files.createTempDirectory("digitstream-demo");
     EmbeddedKafkaBroker.Builder brokerBuilder =
         EmbeddedKafkaBroker.builder().port(options.brokerPort());
@@ -116,8 +130,8 @@ public final class Demo {
       overrides.put("digitstream.http.port", String.valueOf(options.httpPort()));
       // The streams app creates every topic by its spec, with the demo's partition count.
       overrides.put(StreamsSettings.TOPICS_PARTITIONS, String.valueOf(options.partitions()));
-      try (ScoringService service =
-          new ScoringService(StreamsSettings.load(null, Map.of(), overrides))) {
+      StreamsSettings settings = StreamsSettings.load(null, Map.of(), overrides);
+      try (ScoringService service = new ScoringService(settings)) {
         service.start();
         Thread firstPrediction = reportFirstPrediction(service);
         try {
@@ -141,11 +155,37 @@ public final class Demo {
                   ? String.format(Locale.ROOT, "%.0f images/s", options.rate())
                   : "full speed");
 
-          PublishSummary published = publish(broker.bootstrapServers(), service);
-          out.println(published.toText(5).strip());
-          boolean complete = awaitAllCounted(service, published);
-          Result result = result(service, bundle, test, published, complete, started);
-          printSummary(result);
+          if (options.shift() != null) {
+            out.println("Shift: " + options.shift().describe());
+          }
+          // The streams app has created the alerts topic by now (it provisions every topic).
+          AlertTicker alerts = new AlertTicker(out, ZoneId.systemDefault());
+          AlertWatch watch =
+              AlertWatch.start(
+                  broker.bootstrapServers(),
+                  settings.topics().alerts(),
+                  alerts,
+                  Duration.ofSeconds(30));
+          PublishSummary published;
+          boolean complete;
+          try {
+            published = publish(broker.bootstrapServers(), service, source);
+            out.println(published.toText(5).strip());
+            complete = awaitAllCounted(service, published);
+          } finally {
+            watch.close();
+          }
+          Result result =
+              result(
+                  service,
+                  bundle,
+                  sent(test, source, published),
+                  published,
+                  complete,
+                  started,
+                  alerts.tally(),
+                  watch.failure());
+          printSummary(result, settings.topics().names().alerts());
           if (options.keepRunning() && !stopRequested.get()) {
             out.printf(
                 "%nStill running (--keep-running): Kafka at %s, page at %s. Ctrl-C stops.%n",
@@ -189,12 +229,13 @@ public final class Demo {
     return watch;
   }
 
-  private PublishSummary publish(String bootstrap, ScoringService service) throws IOException {
+  private PublishSummary publish(String bootstrap, ScoringService service, IdxSource source) {
     DigitPublisher.Builder builder =
         DigitPublisher.builder()
             .bootstrapServers(bootstrap)
             .rate(options.rate())
-            .labelDelay(options.labelDelay());
+            .labelDelay(options.labelDelay())
+            .shift(options.shift());
     builder.setting("digitstream.topics.partitions", String.valueOf(options.partitions()));
     try (DigitPublisher p = builder.build()) {
       publisher = p;
@@ -213,12 +254,7 @@ public final class Demo {
               }
             }
           };
-      return p.publish(
-          IdxSource.mnist(
-              options.data(),
-              MnistDataset.Split.TEST,
-              new Selection(0, options.images(), false, 0)),
-          listener);
+      return p.publish(source, listener);
     } finally {
       publisher = null;
     }
@@ -287,13 +323,42 @@ public final class Demo {
     }
   }
 
+  /**
+   * The labelled images as they went to Kafka: the first ones sent, shifted as the publisher
+   * shifted them, without the non-digits (they had no label, so the matrices never count them).
+   */
+  private MnistDataset sent(MnistDataset test, IdxSource source, PublishSummary published) {
+    int n = (int) published.imagesSent();
+    Shift shift = options.shift();
+    if (shift == null) {
+      return test;
+    }
+    ByteArrayOutputStream pixels = new ByteArrayOutputStream(n * DigitImage.PIXELS);
+    ByteArrayOutputStream labels = new ByteArrayOutputStream(n);
+    for (int i = 0; i < n; i++) {
+      Optional<Shift.Distorted> d = shift.apply(i, source.idOf(i), test.image(i));
+      if (d.isPresent() && d.get().replacedByNonDigit()) {
+        continue;
+      }
+      pixels.writeBytes(d.map(Shift.Distorted::pixels).orElse(test.image(i)));
+      labels.write(test.label(i));
+    }
+    byte[] labelBytes = labels.toByteArray();
+    return new MnistDataset(
+        test.name() + "-shifted",
+        new Idx.Images(labelBytes.length, DigitImage.SIDE, DigitImage.SIDE, pixels.toByteArray()),
+        labelBytes);
+  }
+
   private Result result(
       ScoringService service,
       ModelBundle bundle,
-      MnistDataset test,
+      MnistDataset sent,
       PublishSummary published,
       boolean complete,
-      long started) {
+      long started,
+      AlertTicker.Tally alerts,
+      String alertWatchFailure) {
     Summary s = service.summary();
     ConfusionMatrix cumulative =
         s.versions().stream()
@@ -309,12 +374,17 @@ public final class Demo {
         s.total().deadLetters(),
         cumulative,
         // What `evaluate --limit N` gives: the same model on the same images, without Kafka.
-        Evaluator.confusion(DigitClassifier.load(bundle), test, (int) published.imagesSent()),
+        Evaluator.confusion(
+            DigitClassifier.load(bundle),
+            sent,
+            options.shift() == null ? (int) published.imagesSent() : sent.size()),
         (System.nanoTime() - started) / 1e9,
-        complete);
+        complete,
+        alerts,
+        alertWatchFailure);
   }
 
-  private void printSummary(Result r) {
+  private void printSummary(Result r, String alertsTopic) {
     out.println();
     out.println("Summary");
     out.printf(
@@ -332,7 +402,21 @@ public final class Demo {
         r.cumulative().accuracy(),
         r.cumulative().correct(),
         r.cumulative().count());
-    if (r.complete()) {
+    out.printf(
+        "  alerts on %s: %s%n",
+        alertsTopic,
+        r.alertWatchFailure() == null
+            ? r.alerts().describe()
+            : r.alerts().describe() + "; WATCH FAILED: " + r.alertWatchFailure());
+    if (r.complete() && options.shift() != null) {
+      out.printf(
+          Locale.ROOT,
+          "  the same model on the same %,d labelled images, shifted as sent, without Kafka:"
+              + " %.4f -> %s%n",
+          r.evaluated().count(),
+          r.evaluated().accuracy(),
+          r.matchesEvaluate() ? "identical, cell by cell" : "DIFFERENT");
+    } else if (r.complete()) {
       out.printf(
           Locale.ROOT,
           "  ./digitstream evaluate%s on the same %,d images: %.4f -> %s%n",

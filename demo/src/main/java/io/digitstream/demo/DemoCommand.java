@@ -1,5 +1,6 @@
 package io.digitstream.demo;
 
+import io.digitstream.image.Shift;
 import io.digitstream.producer.DurationConverter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,9 +16,20 @@ import sun.misc.Signal;
     description = {
       "Start a real single-node Kafka broker (KRaft, embedded), the streams app and its live page,",
       "then stream the MNIST test images with their labels and show the rolling accuracy.",
-      "Ctrl-C stops early and still prints the summary."
+      "With --shift-at N the images from the N-th on are distorted (--shift), and each alert",
+      "is printed as it fires and clears. Ctrl-C stops early and still prints the summary."
+    },
+    footerHeading = "%nExamples:%n",
+    footer = {
+      "  demo --images 2000 --rate 0",
+      "  demo --shift-at 5000",
+      "      a mix of distortions from image 5,000 on; alerts printed as they fire and clear",
+      "  demo --shift-at 5000 --shift rotate --shift-strength 60"
     })
 public final class DemoCommand implements Callable<Integer> {
+  // produce's default --seed, so `produce --shift ...` of the same images sends the same bytes.
+  private static final long DEFAULT_SEED = 42;
+
   @Option(
       names = "--images",
       defaultValue = "10000",
@@ -76,6 +88,34 @@ public final class DemoCommand implements Callable<Integer> {
   int threads;
 
   @Option(
+      names = "--shift-at",
+      paramLabel = "N",
+      description =
+          "Distort the images from the N-th on (0-based) with --shift; without it, and without"
+              + " --shift, every image goes as it is.")
+  Long shiftAt;
+
+  @Option(
+      names = "--shift",
+      paramLabel = "KIND[,KIND...]",
+      description =
+          "With --shift-at: rotate, noise, blur, thicken, invert, nondigit or mix (all of them;"
+              + " the default). Non-digit images are sent without a label.")
+  String shift;
+
+  @Option(
+      names = "--shift-strength",
+      paramLabel = "X",
+      description = "Strength of the one --shift kind, as for produce (default: the kind's own).")
+  Double shiftStrength;
+
+  @Option(
+      names = "--shift-fraction",
+      paramLabel = "F",
+      description = "Share of the images from --shift-at on that are distorted, 0-1 (default 1).")
+  Double shiftFraction;
+
+  @Option(
       names = "--keep-running",
       description = "Leave the broker and the app up after streaming, until Ctrl-C.")
   boolean keepRunning;
@@ -101,13 +141,35 @@ public final class DemoCommand implements Callable<Integer> {
                 partitions,
                 threads,
                 keepRunning,
-                Duration.ofSeconds(2)),
+                Duration.ofSeconds(2),
+                shift()),
             System.out);
     // Handle Ctrl-C ourselves: stop publishing, print the summary, close everything, exit 0.
     Signal.handle(new Signal("INT"), s -> demo.requestStop());
     Signal.handle(new Signal("TERM"), s -> demo.requestStop());
     Demo.Result result = demo.run();
-    // Ctrl-C is a normal end; otherwise the streamed matrix must equal evaluate's, cell by cell.
-    return result.matchesEvaluate() || demo.stopWasRequested() ? 0 : 1;
+    // Ctrl-C is a normal end; otherwise the streamed matrix must equal evaluate's, cell by cell,
+    // and the alerts must have been watched to the end.
+    return (result.matchesEvaluate() && result.alertWatchFailure() == null)
+            || demo.stopWasRequested()
+        ? 0
+        : 1;
+  }
+
+  /** The shift the options ask for, or null; a bad one is a ConfigException (exit 2). */
+  private Shift shift() {
+    if (shiftAt == null && shift == null) {
+      if (shiftStrength != null || shiftFraction != null) {
+        throw new IllegalArgumentException(
+            "--shift-strength and --shift-fraction need --shift-at N (or --shift KIND)");
+      }
+      return null;
+    }
+    return Shift.parse(
+        shift == null ? Shift.MIX : shift,
+        shiftStrength,
+        shiftAt == null ? 0 : shiftAt,
+        shiftFraction == null ? 1 : shiftFraction,
+        DEFAULT_SEED);
   }
 }

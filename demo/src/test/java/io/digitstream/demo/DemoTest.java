@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.digitstream.accuracy.ConfusionMatrix;
 import io.digitstream.image.MnistDataset;
+import io.digitstream.image.Shift;
 import io.digitstream.model.DigitClassifier;
 import io.digitstream.model.ModelBundle;
 import java.io.ByteArrayOutputStream;
@@ -40,7 +41,8 @@ class DemoTest {
                 2,
                 1,
                 false,
-                Duration.ofSeconds(1)),
+                Duration.ofSeconds(1),
+                null),
             new PrintStream(printed, true, StandardCharsets.UTF_8));
 
     Demo.Result result = demo.run();
@@ -60,8 +62,60 @@ class DemoTest {
             "Summary",
             "cumulative accuracy of model " + result.modelVersion(),
             "./digitstream evaluate --limit 400 on the same 400 images",
-            "identical, cell by cell");
+            "identical, cell by cell",
+            "alerts on digits.alerts: none fired");
+    assertThat(result.alertWatchFailure()).isNull();
     assertThat(nonDaemonThreads()).as("threads left running").isSubsetOf(threadsBefore);
+  }
+
+  @Test
+  void withAShiftTheStreamedMatrixEqualsTheModelOnTheSameShiftedImagesAndNonDigitsHaveNoLabel()
+      throws Exception {
+    Shift shift = Shift.parse("nondigit,rotate", null, 100, 1, 42);
+    ByteArrayOutputStream printed = new ByteArrayOutputStream();
+    Demo demo =
+        new Demo(
+            new Demo.Options(
+                DATA,
+                MODEL,
+                200,
+                0,
+                Duration.ofMillis(100),
+                0,
+                0,
+                2,
+                1,
+                false,
+                Duration.ofSeconds(1),
+                shift),
+            new PrintStream(printed, true, StandardCharsets.UTF_8));
+
+    Demo.Result result = demo.run();
+
+    String output = printed.toString(StandardCharsets.UTF_8);
+    long nonDigits =
+        java.util.stream.IntStream.range(100, 200)
+            .filter(
+                i ->
+                    shift
+                        .apply(i, String.format("mnist-test-%05d", i), new byte[784])
+                        .orElseThrow()
+                        .replacedByNonDigit())
+            .count();
+    assertThat(nonDigits).isBetween(20L, 80L);
+    assertThat(result.complete()).as(output).isTrue();
+    assertThat(result.imagesSent()).isEqualTo(200);
+    assertThat(result.labelsSent()).isEqualTo(200 - nonDigits);
+    assertThat(result.imagesScored()).isEqualTo(200);
+    assertThat(result.cumulative().count()).isEqualTo(200 - nonDigits);
+    assertThat(result.matchesEvaluate()).as(output).isTrue();
+    assertThat(output)
+        .contains(
+            "Shift: nondigit or rotate 45 degrees on every image from image 100 on",
+            "went without a label (they show no digit)",
+            "shifted as sent, without Kafka",
+            "identical, cell by cell",
+            "alerts on digits.alerts: none fired");
   }
 
   /** The matrix `evaluate` computes: the same model scoring the same images without Kafka. */
