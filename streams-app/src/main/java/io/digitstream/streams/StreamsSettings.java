@@ -7,6 +7,7 @@ import io.digitstream.streams.deadletter.DeadLetterDeserializationHandler;
 import io.digitstream.streams.deadletter.DeadLetterProcessingHandler;
 import io.digitstream.streams.models.ModelSettings;
 import io.digitstream.streams.models.ModelSources;
+import io.digitstream.streams.monitor.ImageRingSettings;
 import io.digitstream.streams.scoring.Batching;
 import io.digitstream.streams.web.HttpSettings;
 import io.digitstream.topic.TopicNames;
@@ -47,6 +48,7 @@ import org.slf4j.LoggerFactory;
  * @param rocksDbMemoryMb the memory budget of all RocksDB stores together, MiB
  * @param models retries of refused announcements and the comparison with other instances
  * @param modelSources where announced bundles may come from and who must have signed them
+ * @param pageImages how many images the page's rings keep per task
  */
 public record StreamsSettings(
     Properties kafka,
@@ -61,7 +63,8 @@ public record StreamsSettings(
     HttpSettings http,
     int rocksDbMemoryMb,
     ModelSettings models,
-    ModelSources modelSources) {
+    ModelSources modelSources,
+    ImageRingSettings pageImages) {
 
   public static final String MODEL = "digitstream.model";
   public static final String BATCH_MAX_SIZE = "digitstream.batch.max.size";
@@ -105,7 +108,9 @@ public record StreamsSettings(
           ModelSettings.RETRY_MAX_MS,
           ModelSettings.RETRY_ATTEMPTS,
           ModelSettings.PEER_INTERVAL_MS,
-          ModelSettings.DIVERGENCE_GRACE_MS);
+          ModelSettings.DIVERGENCE_GRACE_MS,
+          ImageRingSettings.PER_RING,
+          ImageRingSettings.RECENT_PER_TASK);
 
   public StreamsSettings {
     kafka = copy(kafka);
@@ -179,6 +184,10 @@ public record StreamsSettings(
     d.put(ModelSettings.RETRY_ATTEMPTS, String.valueOf(models.retryAttempts()));
     d.put(ModelSettings.PEER_INTERVAL_MS, String.valueOf(models.peerInterval().toMillis()));
     d.put(ModelSettings.DIVERGENCE_GRACE_MS, String.valueOf(models.divergenceGrace().toMillis()));
+    d.put(ImageRingSettings.PER_RING, String.valueOf(ImageRingSettings.DEFAULT_PER_RING));
+    d.put(
+        ImageRingSettings.RECENT_PER_TASK,
+        String.valueOf(ImageRingSettings.DEFAULT_RECENT_PER_TASK));
     return d;
   }
 
@@ -298,7 +307,15 @@ public record StreamsSettings(
         http,
         rocksDbMemoryMb,
         models,
-        ModelSources.from(merged, Path.of(model)));
+        ModelSources.from(merged, Path.of(model)),
+        new ImageRingSettings(
+            Settings.intValue(
+                merged, ImageRingSettings.PER_RING, 1, ImageRingSettings.MAX_PER_RING),
+            Settings.intValue(
+                merged,
+                ImageRingSettings.RECENT_PER_TASK,
+                1,
+                ImageRingSettings.MAX_RECENT_PER_TASK)));
   }
 
   /**
