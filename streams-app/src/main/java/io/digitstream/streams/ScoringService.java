@@ -18,6 +18,11 @@ import io.digitstream.streams.models.ModelSources;
 import io.digitstream.streams.models.ModelStatus;
 import io.digitstream.streams.models.ModelSwitcher;
 import io.digitstream.streams.models.ModelWatcher;
+import io.digitstream.streams.monitor.AlertQueries;
+import io.digitstream.streams.monitor.ImageKind;
+import io.digitstream.streams.monitor.ImageList;
+import io.digitstream.streams.monitor.ImageRings;
+import io.digitstream.streams.monitor.PageImage;
 import io.digitstream.streams.scoring.ClassifierPool;
 import io.digitstream.streams.scoring.ModelFailure;
 import io.digitstream.streams.scoring.Quarantine;
@@ -38,6 +43,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
@@ -96,9 +102,12 @@ public final class ScoringService implements AutoCloseable {
   private volatile ModelSwitcher switcher;
   private ModelWatcher watcher;
   private volatile FleetModels fleet;
+  private final ImageRings images;
+  private final AlertQueries alerts = AlertQueries.of(() -> streams);
 
   public ScoringService(StreamsSettings settings) {
     this.settings = settings;
+    this.images = new ImageRings(settings.pageImages());
   }
 
   /**
@@ -484,17 +493,9 @@ public final class ScoringService implements AutoCloseable {
     }
     List<InstanceStats> instances = new ArrayList<>();
     instances.add(localStats());
-    KafkaStreams current = streams;
-    if (current != null && current.state().isRunningOrRebalancing()) {
-      List<HostInfo> others = new ArrayList<>();
-      for (StreamsMetadata other : current.metadataForAllStreamsClients()) {
-        if (!other.hostInfo().equals(self)) {
-          others.add(other.hostInfo());
-        }
-      }
-      instances.addAll(
-          peers.getEach(others, "/internal/stats", InstanceStats.class, PEER_DEADLINE, problems));
-    }
+    instances.addAll(
+        peers.getEach(
+            otherHosts(), "/internal/stats", InstanceStats.class, PEER_DEADLINE, problems));
     return new Summary(
         System.currentTimeMillis(),
         state().name(),
@@ -502,7 +503,51 @@ public final class ScoringService implements AutoCloseable {
         Summary.total(instances),
         instances,
         problems,
-        model().orElse(null));
+        model().orElse(null),
+        Map.of());
+  }
+
+  /** The other instances of the application, while it runs or rebalances; else none. */
+  private List<HostInfo> otherHosts() {
+    List<HostInfo> others = new ArrayList<>();
+    KafkaStreams current = streams;
+    if (current != null && current.state().isRunningOrRebalancing()) {
+      for (StreamsMetadata other : current.metadataForAllStreamsClients()) {
+        if (!other.hostInfo().equals(self)) {
+          others.add(other.hostInfo());
+        }
+      }
+    }
+    return others;
+  }
+
+  /**
+   * The images behind the page's numbers, which the stream threads fill; see {@link ImageRings}.
+   */
+  public ImageRings images() {
+    return images;
+  }
+
+  /**
+   * At most {@code limit} images of {@code kind}: this instance's, and unless {@code localOnly}
+   * every other instance's, asked all at once as for the summary; those that do not answer in time
+   * are named in {@link ImageList#problems()}.
+   */
+  public ImageList images(ImageKind kind, int limit, boolean localOnly) {
+    List<String> problems = new ArrayList<>();
+    List<PageImage> all = new ArrayList<>(images.local(kind, limit));
+    if (!localOnly) {
+      for (ImageList other :
+          peers.getEach(
+              otherHosts(),
+              ImageList.path(kind, limit),
+              ImageList.class,
+              PEER_DEADLINE,
+              problems)) {
+        all.addAll(other.images());
+      }
+    }
+    return new ImageList(kind, ImageRings.select(kind, all, limit), problems);
   }
 
   private InstanceStats localStats() {
@@ -615,6 +660,16 @@ public final class ScoringService implements AutoCloseable {
     @Override
     public InstanceStats localStats() {
       return ScoringService.this.localStats();
+    }
+
+    @Override
+    public ImageList images(ImageKind kind, int limit, boolean localOnly) {
+      return ScoringService.this.images(kind, limit, localOnly);
+    }
+
+    @Override
+    public AlertQueries.AlertList alerts() {
+      return alerts.current();
     }
 
     @Override

@@ -7,6 +7,7 @@ import io.digitstream.streams.deadletter.DeadLetterDeserializationHandler;
 import io.digitstream.streams.deadletter.DeadLetterProcessingHandler;
 import io.digitstream.streams.models.ModelSettings;
 import io.digitstream.streams.models.ModelSources;
+import io.digitstream.streams.monitor.ImageRingSettings;
 import io.digitstream.streams.monitor.MonitorSettings;
 import io.digitstream.streams.scoring.Batching;
 import io.digitstream.streams.web.HttpSettings;
@@ -48,6 +49,7 @@ import org.slf4j.LoggerFactory;
  * @param rocksDbMemoryMb the memory budget of all RocksDB stores together, MiB
  * @param models retries of refused announcements and the comparison with other instances
  * @param modelSources where announced bundles may come from and who must have signed them
+ * @param pageImages how many images the page's rings keep per task
  */
 public record StreamsSettings(
     Properties kafka,
@@ -63,7 +65,8 @@ public record StreamsSettings(
     int rocksDbMemoryMb,
     ModelSettings models,
     ModelSources modelSources,
-    MonitorSettings monitoring) {
+    MonitorSettings monitoring,
+    ImageRingSettings pageImages) {
 
   public static final String MODEL = "digitstream.model";
   public static final String BATCH_MAX_SIZE = "digitstream.batch.max.size";
@@ -118,7 +121,9 @@ public record StreamsSettings(
           MonitorSettings.ACCURACY_DROP,
           MonitorSettings.OOD_FRACTION,
           MonitorSettings.DEAD_LETTERS,
-          MonitorSettings.CLEAR_RATIO);
+          MonitorSettings.CLEAR_RATIO,
+          ImageRingSettings.PER_RING,
+          ImageRingSettings.RECENT_PER_TASK);
 
   public StreamsSettings {
     kafka = copy(kafka);
@@ -193,6 +198,10 @@ public record StreamsSettings(
     d.put(ModelSettings.PEER_INTERVAL_MS, String.valueOf(models.peerInterval().toMillis()));
     d.put(ModelSettings.DIVERGENCE_GRACE_MS, String.valueOf(models.divergenceGrace().toMillis()));
     d.putAll(MonitorSettings.defaultValues());
+    d.put(ImageRingSettings.PER_RING, String.valueOf(ImageRingSettings.DEFAULT_PER_RING));
+    d.put(
+        ImageRingSettings.RECENT_PER_TASK,
+        String.valueOf(ImageRingSettings.DEFAULT_RECENT_PER_TASK));
     return d;
   }
 
@@ -313,7 +322,15 @@ public record StreamsSettings(
         rocksDbMemoryMb,
         models,
         ModelSources.from(merged, Path.of(model)),
-        MonitorSettings.from(merged));
+        MonitorSettings.from(merged),
+        new ImageRingSettings(
+            Settings.intValue(
+                merged, ImageRingSettings.PER_RING, 1, ImageRingSettings.MAX_PER_RING),
+            Settings.intValue(
+                merged,
+                ImageRingSettings.RECENT_PER_TASK,
+                1,
+                ImageRingSettings.MAX_RECENT_PER_TASK)));
   }
 
   /**

@@ -6,6 +6,9 @@ import io.digitstream.streams.accuracy.VersionSummary;
 import io.digitstream.streams.metrics.InstanceStats;
 import io.digitstream.streams.models.FleetModels;
 import io.digitstream.streams.models.ModelStatus;
+import io.digitstream.streams.monitor.AlertQueries;
+import io.digitstream.streams.monitor.ImageKind;
+import io.digitstream.streams.monitor.ImageList;
 import java.util.List;
 import java.util.Optional;
 import org.apache.kafka.streams.KafkaStreams;
@@ -28,6 +31,15 @@ public interface Backend {
   List<AccuracyWindow> windows(String modelVersion, WindowKind kind, int limit, boolean localOnly);
 
   InstanceStats localStats();
+
+  /**
+   * At most {@code limit} images of the page's ring of {@code kind}, newest first: this instance's
+   * own if {@code localOnly}, else every instance's, merged.
+   */
+  ImageList images(ImageKind kind, int limit, boolean localOnly);
+
+  /** Every alert's current state, from this instance's copy of the alerts topic. */
+  AlertQueries.AlertList alerts();
 
   /** The model serving on this instance and what became of the latest announcement. */
   ModelStatus model();

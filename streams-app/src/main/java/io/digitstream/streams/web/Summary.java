@@ -6,6 +6,7 @@ import io.digitstream.streams.metrics.InstanceStats;
 import io.digitstream.streams.metrics.Throughput;
 import io.digitstream.streams.models.ModelStatus;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +27,9 @@ import java.util.TreeMap;
  *     when the summary is complete
  * @param model the answering instance's active model, shadow and latest announcement (every
  *     instance follows the same announcements); null when not known
+ * @param driftThresholds the threshold of each drift score, by the score's name ({@code digit-mix},
+ *     {@code input}, {@code confidence}, {@code error-cusum}), from the settings; the page draws
+ *     the scores against them. Empty when not known
  */
 public record Summary(
     long generatedAt,
@@ -34,7 +38,15 @@ public record Summary(
     InstanceStats total,
     List<InstanceStats> instances,
     List<String> problems,
-    ModelStatus model) {
+    ModelStatus model,
+    Map<String, Double> driftThresholds) {
+
+  public Summary {
+    driftThresholds =
+        driftThresholds == null
+            ? Map.of()
+            : Collections.unmodifiableMap(new TreeMap<>(driftThresholds));
+  }
 
   /** Adds up several instances' figures. */
   public static InstanceStats total(List<InstanceStats> instances) {

@@ -9,6 +9,8 @@ import io.digitstream.streams.accuracy.AccuracyQueries;
 import io.digitstream.streams.accuracy.Peers;
 import io.digitstream.streams.accuracy.QueryUnavailableException;
 import io.digitstream.streams.models.ModelStatus;
+import io.digitstream.streams.monitor.ImageKind;
+import io.digitstream.streams.monitor.ImageRingSettings;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -246,6 +248,8 @@ public final class WebServer implements AutoCloseable {
       case "/api/accuracy", "/api/accuracy/" ->
           json(exchange, 200, new AccuracyQueries.VersionList(backend.versions(local)));
       case "/internal/stats" -> json(exchange, 200, backend.localStats());
+      case "/api/images" -> images(exchange, local);
+      case "/api/alerts" -> json(exchange, 200, backend.alerts());
       default -> {
         if (path.startsWith("/api/accuracy/")) {
           accuracy(exchange, path.substring("/api/accuracy/".length()), local);
@@ -284,6 +288,19 @@ public final class WebServer implements AutoCloseable {
       }
       default -> error(exchange, 404, "no such page: /api/accuracy/" + rest);
     }
+  }
+
+  private void images(HttpExchange exchange, boolean local) throws IOException {
+    Map<String, String> query = query(exchange.getRequestURI());
+    ImageKind kind;
+    try {
+      kind = ImageKind.parse(query.getOrDefault("kind", ImageKind.MISCLASSIFIED.label()));
+    } catch (IllegalArgumentException e) {
+      throw new BadRequest(e.getMessage());
+    }
+    int limit =
+        limit(query.getOrDefault("limit", String.valueOf(ImageRingSettings.DEFAULT_PER_RING)));
+    json(exchange, 200, backend.images(kind, limit, local));
   }
 
   private void found(HttpExchange exchange, Optional<?> value, String version) throws IOException {

@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import io.digitstream.accuracy.AccuracyWindow;
 import io.digitstream.accuracy.WindowKind;
 import io.digitstream.record.Json;
+import io.digitstream.streams.Fixtures;
 import io.digitstream.streams.StreamsSettings;
 import io.digitstream.streams.accuracy.AccuracyQueries;
 import io.digitstream.streams.accuracy.Peers;
@@ -15,6 +16,10 @@ import io.digitstream.streams.models.ModelStatus.Divergence;
 import io.digitstream.streams.models.ModelStatus.Handled;
 import io.digitstream.streams.models.ModelStatus.Loaded;
 import io.digitstream.streams.models.ModelStatus.Peer;
+import io.digitstream.streams.monitor.AlertQueries;
+import io.digitstream.streams.monitor.ImageKind;
+import io.digitstream.streams.monitor.ImageList;
+import io.digitstream.streams.monitor.PageImage;
 import io.digitstream.streams.scoring.Quarantine;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -28,6 +33,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -220,6 +226,80 @@ class WebServerTest {
             HttpResponse.BodyHandlers.ofString());
     assertThat(post.statusCode()).isEqualTo(405);
     assertThat(post.headers().firstValue("Allow")).hasValue("GET");
+  }
+
+  @Test
+  void answersTheImagesOfARingNewestFirstWithTheirPixelsInBase64() throws Exception {
+    backend.fillRings(40, 20);
+
+    HttpResponse<String> response = get("/api/images?kind=misclassified&limit=3");
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    ImageList list = Json.MAPPER.readValue(response.body(), ImageList.class);
+    assertThat(list.kind()).isEqualTo(ImageKind.MISCLASSIFIED);
+    // Every fourth of the 20 labelled images was misread: 16, 12, 8 are the newest.
+    assertThat(list.images())
+        .extracting(PageImage::id)
+        .containsExactly("img-16", "img-12", "img-8");
+    PageImage newest = list.images().get(0);
+    assertThat(Base64.getDecoder().decode(newest.pixels())).isEqualTo(Fixtures.digits().image(16));
+    assertThat(newest.trueDigit()).isEqualTo(Fixtures.digits().label(16));
+    assertThat(newest.predictedDigit()).isEqualTo((Fixtures.digits().label(16) + 1) % 10);
+    assertThat(response.body())
+        .startsWith("{\"kind\":\"misclassified\",\"images\":[{\"id\":\"img-16\"")
+        .contains("\"problems\":[]");
+    assertThat(backend.localFlags).containsExactly(false);
+
+    ImageList waiting = Json.MAPPER.readValue(get("/api/images?kind=ood").body(), ImageList.class);
+    assertThat(waiting.images())
+        .isNotEmpty()
+        .allMatch(i -> i.trueDigit() == null && Boolean.TRUE.equals(i.outOfDistribution()))
+        .allMatch(i -> Integer.parseInt(i.id().substring(4)) >= 20);
+    assertThat(get("/api/images?kind=unconfident&limit=5").body())
+        .contains("\"kind\":\"unconfident\"");
+  }
+
+  @Test
+  void refusesAnUnknownImageKindOrLimit() throws Exception {
+    HttpResponse<String> kind = get("/api/images?kind=blurry");
+    assertThat(kind.statusCode()).isEqualTo(400);
+    assertThat(kind.body())
+        .isEqualTo(
+            "{\"error\":\"kind must be one of misclassified, unconfident, ood, got 'blurry'\"}");
+    assertThat(get("/api/images?kind=ood&limit=0").statusCode()).isEqualTo(400);
+    assertThat(get("/api/images?limit=x").statusCode()).isEqualTo(400);
+    assertThat(get("/api/images/more").statusCode()).isEqualTo(404);
+    backend.unavailable = true;
+    assertThat(get("/api/images").statusCode()).isEqualTo(503);
+    assertThat(get("/api/alerts").statusCode()).isEqualTo(503);
+  }
+
+  @Test
+  void answersTheImagesOfThisInstanceOnlyWhenAnotherInstanceAsks() throws Exception {
+    HttpResponse<String> response =
+        http.send(
+            HttpRequest.newBuilder(url.resolve("/api/images?kind=unconfident"))
+                .header(Peers.LOCAL_HEADER, "true")
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(backend.localFlags).containsExactly(true);
+  }
+
+  @Test
+  void answersTheAlertsAsDocumented() throws Exception {
+    backend.alerts = FakeBackend.sampleAlerts();
+
+    HttpResponse<String> response = get("/api/alerts");
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.body())
+        .startsWith(
+            "{\"alerts\":[{\"modelVersion\":\"3f9a1c0d2b7e\",\"kind\":\"input-drift\","
+                + "\"state\":\"firing\",\"value\":0.41,\"threshold\":0.25,");
+    AlertQueries.AlertList list =
+        Json.MAPPER.readValue(response.body(), AlertQueries.AlertList.class);
+    assertThat(list.alerts()).isEqualTo(FakeBackend.sampleAlerts());
   }
 
   @Test
