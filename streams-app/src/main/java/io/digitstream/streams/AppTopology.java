@@ -10,6 +10,7 @@ import io.digitstream.streams.deadletter.KeyMatchesId;
 import io.digitstream.streams.deadletter.UnscorableImages;
 import io.digitstream.streams.metrics.AppMetrics;
 import io.digitstream.streams.monitor.AlertTopology;
+import io.digitstream.streams.monitor.ImageRings;
 import io.digitstream.streams.monitor.MonitorSettings;
 import io.digitstream.streams.scoring.BatchScorer;
 import io.digitstream.streams.scoring.Batching;
@@ -44,6 +45,7 @@ public final class AppTopology {
   private final ClassifierPool classifiers;
   private final AccuracySettings accuracy;
   private final MonitorSettings monitoring;
+  private final ImageRings rings;
   private final AppMetrics metrics;
 
   public AppTopology(
@@ -52,7 +54,9 @@ public final class AppTopology {
       ClassifierPool classifiers,
       AccuracySettings accuracy,
       MonitorSettings monitoring,
+      ImageRings rings,
       AppMetrics metrics) {
+    this.rings = rings;
     this.topics = topics;
     this.batching = batching;
     this.classifiers = classifiers;
@@ -70,7 +74,7 @@ public final class AppTopology {
         new StreamsBuilder(new TopologyConfig(new StreamsConfig(streamsProperties)));
     Scoring scoring = scoring(builder);
     KStream<String, AccuracyWindow> windows =
-        new AccuracyTopology(topics, accuracy, monitoring, classifiers::monitoring, metrics)
+        new AccuracyTopology(topics, accuracy, monitoring, classifiers::monitoring, rings, metrics)
             .attach(builder, scoring.scored(), scoring.predictions());
     new AlertTopology(topics, monitoring, accuracy.tumbling(), classifiers::monitoring, metrics)
         .attach(builder, windows);
@@ -96,7 +100,8 @@ public final class AppTopology {
                 () -> new FutureTimestampCheck<DigitImage>(accuracy.maxFuture()),
                 Named.as("check-image-time"))
             // Micro-batches through this thread's network; pending images survive crashes.
-            .process(BatchScorer.supplier(batching, classifiers, metrics), Named.as("score"));
+            .process(
+                BatchScorer.supplier(batching, classifiers, metrics, rings), Named.as("score"));
     KStream<String, Prediction> scored =
         scoredImages.mapValues(s -> s == null ? null : s.prediction(), Named.as("as-prediction"));
     // The active model's predictions are the application's answer.

@@ -22,6 +22,7 @@ import io.digitstream.streams.monitor.AlertQueries;
 import io.digitstream.streams.monitor.ImageKind;
 import io.digitstream.streams.monitor.ImageList;
 import io.digitstream.streams.monitor.ImageRings;
+import io.digitstream.streams.monitor.MonitorSettings;
 import io.digitstream.streams.monitor.PageImage;
 import io.digitstream.streams.scoring.ClassifierPool;
 import io.digitstream.streams.scoring.ModelFailure;
@@ -312,6 +313,7 @@ public final class ScoringService implements AutoCloseable {
                 classifiers,
                 settings.accuracy(),
                 settings.monitoring(),
+                images,
                 metrics)
             .build(kafka);
     log.debug("Topology:\n{}", topology.describe());
@@ -504,7 +506,17 @@ public final class ScoringService implements AutoCloseable {
         instances,
         problems,
         model().orElse(null),
-        Map.of());
+        driftThresholds());
+  }
+
+  private Map<String, Double> driftThresholds() {
+    MonitorSettings m = settings.monitoring();
+    Map<String, Double> t = new java.util.LinkedHashMap<>();
+    t.put("digit-mix", m.digitMixThreshold());
+    t.put("input", m.inputThreshold());
+    t.put("confidence", m.confidenceThreshold());
+    t.put("error-cusum", m.errorThreshold());
+    return t;
   }
 
   /** The other instances of the application, while it runs or rebalances; else none. */

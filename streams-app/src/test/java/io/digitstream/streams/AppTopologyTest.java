@@ -84,6 +84,7 @@ class AppTopologyTest {
                     Fixtures.classifiers(),
                     settings.accuracy(),
                     settings.monitoring(),
+                    new io.digitstream.streams.monitor.ImageRings(settings.pageImages()),
                     new AppMetrics())
                 .build(settings.kafka()),
             settings.kafka(),
@@ -261,6 +262,7 @@ class AppTopologyTest {
                     Fixtures.classifiers(),
                     settings.accuracy(),
                     settings.monitoring(),
+                    new io.digitstream.streams.monitor.ImageRings(settings.pageImages()),
                     metrics)
                 .build(settings.kafka()),
             settings.kafka(),

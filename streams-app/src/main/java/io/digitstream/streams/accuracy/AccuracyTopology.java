@@ -6,6 +6,7 @@ import io.digitstream.record.DigitLabel;
 import io.digitstream.record.Prediction;
 import io.digitstream.streams.deadletter.KeyMatchesId;
 import io.digitstream.streams.metrics.AppMetrics;
+import io.digitstream.streams.monitor.ImageRings;
 import io.digitstream.streams.monitor.MonitorSettings;
 import io.digitstream.streams.scoring.ScoredImage;
 import io.digitstream.topic.Topics;
@@ -45,6 +46,7 @@ public final class AccuracyTopology {
   private final AccuracySettings settings;
   private final MonitorSettings monitoring;
   private final Function<String, Optional<MonitoringReference>> references;
+  private final ImageRings rings;
   private final AppMetrics metrics;
 
   public AccuracyTopology(
@@ -52,7 +54,9 @@ public final class AccuracyTopology {
       AccuracySettings settings,
       MonitorSettings monitoring,
       Function<String, Optional<MonitoringReference>> references,
+      ImageRings rings,
       AppMetrics metrics) {
+    this.rings = rings;
     this.topics = topics;
     this.settings = settings;
     this.monitoring = monitoring;
@@ -92,7 +96,7 @@ public final class AccuracyTopology {
             .<JoinInput>mapValues(JoinInput.Scored::new, Named.as("as-join-prediction"))
             .merge(truth, Named.as("join-inputs"))
             // Each prediction meets its image's label, whichever came first.
-            .process(LabelJoin.supplier(settings, metrics), Named.as("label-join"))
+            .process(LabelJoin.supplier(settings, metrics, rings), Named.as("label-join"))
             // Pairs become per-task deltas per model version and time bucket.
             .process(DeltaCounter.pairs(settings), Named.as("count-pairs"))
             .merge(predictionDeltas, Named.as("all-deltas"))

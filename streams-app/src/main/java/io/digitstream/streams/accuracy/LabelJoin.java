@@ -6,10 +6,13 @@ import io.digitstream.record.Prediction;
 import io.digitstream.streams.metrics.AppMetrics;
 import io.digitstream.streams.metrics.AppMetrics.LabelOutcome;
 import io.digitstream.streams.metrics.AppMetrics.PredictionOutcome;
+import io.digitstream.streams.monitor.ImageRingSettings;
+import io.digitstream.streams.monitor.ImageRings;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -67,6 +70,7 @@ public final class LabelJoin implements Processor<String, JoinInput, String, Lab
   private static final Duration MAX_EXPIRY_INTERVAL = Duration.ofSeconds(1);
 
   private final AccuracySettings settings;
+  private final ImageRings rings;
   private final AppMetrics metrics;
   private ProcessorContext<String, LabelledPrediction> context;
   private KeyValueStore<String, JoinRound> rounds;
@@ -81,7 +85,8 @@ public final class LabelJoin implements Processor<String, JoinInput, String, Lab
   private long nextExpiry;
   private long expiryInterval;
 
-  private LabelJoin(AccuracySettings settings, AppMetrics metrics) {
+  private LabelJoin(AccuracySettings settings, AppMetrics metrics, ImageRings rings) {
+    this.rings = rings;
     this.settings = settings;
     this.metrics = metrics;
   }
@@ -89,10 +94,16 @@ public final class LabelJoin implements Processor<String, JoinInput, String, Lab
   /** One join per task, with its two stores. */
   public static ProcessorSupplier<String, JoinInput, String, LabelledPrediction> supplier(
       AccuracySettings settings, AppMetrics metrics) {
+    return supplier(settings, metrics, new ImageRings(ImageRingSettings.defaults()));
+  }
+
+  /** A join that also tells the page's image rings of each pair. */
+  public static ProcessorSupplier<String, JoinInput, String, LabelledPrediction> supplier(
+      AccuracySettings settings, AppMetrics metrics, ImageRings rings) {
     return new ProcessorSupplier<>() {
       @Override
       public Processor<String, JoinInput, String, LabelledPrediction> get() {
-        return new LabelJoin(settings, metrics);
+        return new LabelJoin(settings, metrics, rings);
       }
 
       @Override
@@ -248,6 +259,7 @@ public final class LabelJoin implements Processor<String, JoinInput, String, Lab
       metrics.label(LabelOutcome.PAIRED);
     }
     metrics.prediction(PredictionOutcome.PAIRED);
+    rings.paired(context.taskId(), id, round.label(), asPrediction(id, waiting));
     context.forward(
         new Record<>(
             id,
@@ -259,6 +271,25 @@ public final class LabelJoin implements Processor<String, JoinInput, String, Lab
                 waiting.imageTimestamp,
                 waiting.confidenceMicros),
             waiting.imageTimestamp));
+  }
+
+  // The ring needs only the digit, the confidence and the time; the round keeps no more.
+  private static Prediction asPrediction(String id, JoinRound.Waiting w) {
+    List<Double> probabilities = new ArrayList<>(Collections.nCopies(10, 0.0));
+    double confidence =
+        w.confidenceMicros < 0 ? 0 : (double) w.confidenceMicros / WindowMonitor.MICROS;
+    probabilities.set(w.digit, confidence);
+    return new Prediction(
+        id,
+        w.digit,
+        confidence,
+        probabilities,
+        w.modelVersion,
+        w.imageTimestamp,
+        w.imageTimestamp,
+        confidence,
+        null,
+        null);
   }
 
   private boolean inTime(long labelTime, long imageTime) {

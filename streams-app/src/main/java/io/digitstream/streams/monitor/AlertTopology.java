@@ -14,15 +14,12 @@ import java.util.Optional;
 import java.util.function.Function;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
-import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
-import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
  * The alerts branch: the accuracy windows as they are emitted are judged per model version ({@link
@@ -32,7 +29,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
  */
 public final class AlertTopology {
   /** Every instance's copy of the alerts topic as committed, keyed as the topic is. */
-  public static final String CURRENT_STORE = "alerts-current";
+  public static final String CURRENT_STORE = AlertQueries.CURRENT_STORE;
 
   /** Name of the repartition step that brings all dead letters to one partition. */
   public static final String DEAD_LETTERS = "alerts-dead-letters";
@@ -85,12 +82,7 @@ public final class AlertTopology {
         .to(
             alerts.name(),
             Produced.with(alerts.keySerde(), alerts.valueSerde()).withName("dead-letter-alerts"));
-    builder.globalTable(
-        alerts.name(),
-        Consumed.with(alerts.keySerde(), alerts.valueSerde()).withName("current-alerts"),
-        Materialized.<String, Alert, KeyValueStore<Bytes, byte[]>>as(CURRENT_STORE)
-            .withKeySerde(alerts.keySerde())
-            .withValueSerde(alerts.valueSerde()));
+    AlertQueries.attachCurrentStore(builder, topics);
   }
 
   /** The message of an alert record. */

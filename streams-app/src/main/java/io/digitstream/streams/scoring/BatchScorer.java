@@ -8,6 +8,8 @@ import io.digitstream.record.Codec;
 import io.digitstream.record.DigitImage;
 import io.digitstream.record.Prediction;
 import io.digitstream.streams.metrics.AppMetrics;
+import io.digitstream.streams.monitor.ImageRingSettings;
+import io.digitstream.streams.monitor.ImageRings;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -77,12 +79,15 @@ public final class BatchScorer implements Processor<String, DigitImage, String, 
   private final Batching batching;
   private final ClassifierPool classifiers;
   private final AppMetrics metrics;
+  private final ImageRings rings;
   private final List<Slot> pending = new ArrayList<>();
   private ProcessorContext<String, ScoredImage> context;
   private KeyValueStore<Integer, PendingImage> store;
   private long oldestPendingSince = NOTHING_PENDING;
 
-  private BatchScorer(Batching batching, ClassifierPool classifiers, AppMetrics metrics) {
+  private BatchScorer(
+      Batching batching, ClassifierPool classifiers, AppMetrics metrics, ImageRings rings) {
+    this.rings = rings;
     this.batching = batching;
     this.classifiers = classifiers;
     this.metrics = metrics;
@@ -91,10 +96,16 @@ public final class BatchScorer implements Processor<String, DigitImage, String, 
   /** Supplies one scorer per task, each connected to its own pending-images store. */
   public static ProcessorSupplier<String, DigitImage, String, ScoredImage> supplier(
       Batching batching, ClassifierPool classifiers, AppMetrics metrics) {
+    return supplier(batching, classifiers, metrics, new ImageRings(ImageRingSettings.defaults()));
+  }
+
+  /** A scorer that also offers each scored image to the page's image rings. */
+  public static ProcessorSupplier<String, DigitImage, String, ScoredImage> supplier(
+      Batching batching, ClassifierPool classifiers, AppMetrics metrics, ImageRings rings) {
     return new ProcessorSupplier<>() {
       @Override
       public Processor<String, DigitImage, String, ScoredImage> get() {
-        return new BatchScorer(batching, classifiers, metrics);
+        return new BatchScorer(batching, classifiers, metrics, rings);
       }
 
       @Override
@@ -171,6 +182,8 @@ public final class BatchScorer implements Processor<String, DigitImage, String, 
       ScoredImage prediction =
           monitored(image, scored.probabilities()[i], scored, scoredAt, stats, i);
       metrics.predicted(prediction.prediction(), image.timestamp(), scoredAt);
+      // Before forwarding: a pair made at once finds the pixels.
+      rings.scored(context.taskId(), image.id(), image.pixels(), prediction.prediction());
       context.forward(new Record<>(image.id(), prediction, image.timestamp()));
     }
     scoreShadow(input, n, scoredAt, scored, stats);
@@ -404,6 +417,7 @@ public final class BatchScorer implements Processor<String, DigitImage, String, 
   public void close() {
     // Pending images stay in the store (and its changelog): the task's next owner scores them.
     pending.clear();
+    rings.taskClosed(context.taskId());
   }
 
   private record Slot(int index, PendingImage image) {}

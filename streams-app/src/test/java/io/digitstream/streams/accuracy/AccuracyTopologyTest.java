@@ -93,7 +93,13 @@ class AccuracyTopologyTest {
     KStream<String, Prediction> scored =
         builder.stream(SCORED, Consumed.with(p.keySerde(), p.valueSerde()).withName("scored"));
     new AccuracyTopology(
-            topics, settings, MonitorSettings.defaults(), v -> Optional.empty(), metrics)
+            topics,
+            settings,
+            MonitorSettings.defaults(),
+            v -> Optional.empty(),
+            new io.digitstream.streams.monitor.ImageRings(
+                io.digitstream.streams.monitor.ImageRingSettings.defaults()),
+            metrics)
         .attach(
             builder,
             scored.mapValues(s -> new ScoredImage(s, null, null), Named.as("as-scored")),
