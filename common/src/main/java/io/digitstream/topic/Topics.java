@@ -62,12 +62,12 @@ public final class Topics {
     return new Topic<>(names.accuracy(), new JsonSerde<>(Codec.accuracyWindows()));
   }
 
-  /** Images that could not be scored, original bytes untouched, reason in headers. */
   /** Alert states, the latest per key kept (see {@link Alert}). */
   public Topic<Alert> alerts() {
     return new Topic<>(names.alerts(), new JsonSerde<>(Codec.alerts()));
   }
 
+  /** Images that could not be scored, original bytes untouched, reason in headers. */
   public Topic<byte[]> deadLetters() {
     return new Topic<>(names.deadLetters(), Serdes.ByteArray());
   }

@@ -127,7 +127,9 @@ class ScoringServiceIntegrationTest {
                   + name
                   + ".accuracy (digitstream.topic.accuracy), "
                   + name
-                  + ".models (digitstream.topic.models). Create them, or set"
+                  + ".models (digitstream.topic.models), "
+                  + name
+                  + ".alerts (digitstream.topic.alerts). Create them, or set"
                   + " digitstream.topics.create=true to let the application create them with 4"
                   + " partitions ("
                   + name
