@@ -16,6 +16,7 @@ import io.digitstream.streams.metrics.AppMetrics.PredictionOutcome;
 import io.digitstream.streams.scoring.BatchScorer;
 import io.digitstream.topic.Topics;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -100,6 +101,71 @@ class AppTopologyTest {
     deadLetters =
         driver.createOutputTopic(
             topics.names().deadLetters(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+  }
+
+  /**
+   * docs/architecture.md shows the topology as {@code describe()} prints it with the default
+   * settings (indentation normalised), so a new processor or store cannot leave the page behind.
+   */
+  @Test
+  void architectureDocShowsTheTopologyAsBuilt() throws Exception {
+    StreamsSettings settings =
+        StreamsSettings.load(
+            null, Map.of(), Map.of(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString()));
+    String built =
+        new AppTopology(
+                settings.topics(),
+                settings.batching(),
+                Fixtures.classifiers(),
+                settings.accuracy(),
+                settings.monitoring(),
+                new io.digitstream.streams.monitor.ImageRings(settings.pageImages()),
+                new AppMetrics())
+            .build(settings.kafka())
+            .describe()
+            .toString();
+    String doc = Files.readString(Path.of("../docs/architecture.md"));
+    int start = doc.indexOf("```\nSub-topology: 0");
+    String shown = doc.substring(start + 4, doc.indexOf("```", start + 4));
+
+    assertThat(start).as("architecture.md has the topology block").isPositive();
+    assertThat(normalised(shown)).isEqualTo(normalised(built));
+  }
+
+  /** A processor's stores come from a set, in no fixed order. */
+  private static String sortedStores(String line) {
+    int open = line.indexOf("(stores: [");
+    if (open < 0) {
+      return line;
+    }
+    int from = open + "(stores: [".length();
+    int to = line.indexOf(']', from);
+    String stores =
+        Stream.of(line.substring(from, to).split(", "))
+            .filter(name -> !name.isEmpty())
+            .sorted()
+            .collect(java.util.stream.Collectors.joining(", "));
+    return line.substring(0, from) + stores + line.substring(to);
+  }
+
+  /** Sub-topologies flush left, nodes two spaces in, their links four; stores sorted. */
+  private static String normalised(String description) {
+    StringBuilder out = new StringBuilder();
+    for (String line : description.strip().split("\n")) {
+      String text = sortedStores(line.strip());
+      if (text.isEmpty() || text.equals("Topologies:")) {
+        continue;
+      }
+      if (text.startsWith("Sub-topology") && out.length() > 0) {
+        out.append('\n');
+      }
+      String indent =
+          text.startsWith("Sub-topology")
+              ? ""
+              : text.startsWith("-->") || text.startsWith("<--") ? "    " : "  ";
+      out.append(indent).append(text).append('\n');
+    }
+    return out.toString();
   }
 
   @AfterEach
