@@ -13,21 +13,32 @@ import java.util.stream.Collectors;
 
 /**
  * A shift put into a stream on purpose, for demos and tests of monitoring: from input {@code at} on
- * (0-based, in publishing order), a {@code fraction} of the inputs, evenly spaced, are distorted by
- * one of {@code kinds}. What happens to an image depends only on the seed, its id and its pixels,
- * so a run can be repeated byte for byte and its images recomputed without Kafka.
+ * (0-based, in publishing order) and before input {@code until}, a {@code fraction} of the inputs,
+ * evenly spaced, are distorted by one of {@code kinds}. What happens to an image depends only on
+ * the seed, its id and its pixels, so a run can be repeated byte for byte and its images recomputed
+ * without Kafka.
  *
  * @param kinds what to do; with several, each distorted image gets one of them, chosen by its id
  * @param strength a strength for the one kind (in its {@link ShiftKind#unit()}), or empty for the
  *     defaults
  * @param at the index of the first input that may be distorted
+ * @param until the index of the first input that is clean again, after the shift ({@link
+ *     #TO_THE_END} for none)
  * @param fraction the share of inputs from {@code at} on that are distorted, 0–1
  * @param seed what, with the image id, seeds each image's random choices
  */
 public record Shift(
-    List<ShiftKind> kinds, OptionalDouble strength, long at, double fraction, long seed) {
+    List<ShiftKind> kinds,
+    OptionalDouble strength,
+    long at,
+    long until,
+    double fraction,
+    long seed) {
   /** The name that stands for every kind at once. */
   public static final String MIX = "mix";
+
+  /** {@link #until()} of a shift that lasts to the end of the stream. */
+  public static final long TO_THE_END = Long.MAX_VALUE;
 
   public Shift {
     kinds = List.copyOf(kinds);
@@ -39,6 +50,10 @@ public record Shift(
     }
     if (at < 0) {
       throw ConfigException.invalid("--shift-at", at, "0 or more (the index of an image)");
+    }
+    if (until <= at) {
+      throw ConfigException.invalid(
+          "--shift-until", until, "more than --shift-at (" + at + "): the first clean image after");
     }
     if (!(fraction >= 0 && fraction <= 1)) {
       throw ConfigException.invalid("--shift-fraction", fraction, "a fraction from 0 to 1");
@@ -69,6 +84,21 @@ public record Shift(
                 + kind.unit());
       }
     }
+  }
+
+  /** A shift that lasts to the end of the stream. */
+  public Shift(
+      List<ShiftKind> kinds, OptionalDouble strength, long at, double fraction, long seed) {
+    this(kinds, strength, at, TO_THE_END, fraction, seed);
+  }
+
+  /**
+   * This shift ending before input {@code index}: the inputs from there on go unchanged.
+   *
+   * @throws ConfigException unless {@code index} is after {@link #at()}
+   */
+  public Shift until(long index) {
+    return new Shift(kinds, strength, at, index, fraction, seed);
   }
 
   /**
@@ -112,12 +142,12 @@ public record Shift(
   }
 
   /**
-   * Whether the input at {@code index} is distorted: from {@link #at()} on, the k-th input is when
-   * ⌈(k+1)·fraction⌉ passes ⌈k·fraction⌉, so the first one always is and the share is exact over
-   * any stretch.
+   * Whether the input at {@code index} is distorted: from {@link #at()} on and before {@link
+   * #until()}, the k-th input is when ⌈(k+1)·fraction⌉ passes ⌈k·fraction⌉, so the first one always
+   * is and the share is exact over any stretch.
    */
   public boolean distorts(long index) {
-    if (index < at) {
+    if (index < at || index >= until) {
       return false;
     }
     long k = index - at;
@@ -147,7 +177,9 @@ public record Shift(
         fraction == 1
             ? "every image"
             : String.format(Locale.ROOT, "%s of the images", number(fraction));
-    return String.format(Locale.ROOT, "%s on %s from image %,d on", what, share, at);
+    return until == TO_THE_END
+        ? String.format(Locale.ROOT, "%s on %s from image %,d on", what, share, at)
+        : String.format(Locale.ROOT, "%s on %s from image %,d to %,d", what, share, at, until - 1);
   }
 
   private String describe(ShiftKind kind) {

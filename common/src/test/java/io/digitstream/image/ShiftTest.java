@@ -125,6 +125,23 @@ class ShiftTest {
   }
 
   @Test
+  void endsBeforeItsUntilAndRefusesAnEndNotAfterItsStart() {
+    Shift window = Shift.parse("noise", null, 100, 1, 1).until(150);
+    assertThat(LongStream.range(0, 300).filter(window::distorts).boxed())
+        .containsExactlyElementsOf(LongStream.range(100, 150).boxed().toList());
+    Shift half = Shift.parse("noise", null, 100, 0.5, 1);
+    assertThat(LongStream.range(0, 300).filter(half.until(200)::distorts))
+        .as("the same images as without an end, up to it")
+        .containsExactlyElementsOf(
+            LongStream.range(0, 200).filter(half::distorts).boxed().toList());
+    assertThatThrownBy(() -> Shift.parse("noise", null, 100, 1, 1).until(100))
+        .hasMessage(
+            "Invalid value '100' for --shift-until: expected more than --shift-at (100): the first"
+                + " clean image after");
+    assertThat(window.describe()).endsWith("on every image from image 100 to 149");
+  }
+
+  @Test
   void describesWhatItDoesInOneLine() {
     assertThat(Shift.parse("noise", null, 5000, 1, 1).describe())
         .isEqualTo(

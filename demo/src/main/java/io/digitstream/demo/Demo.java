@@ -262,17 +262,7 @@ public final class Demo {
 
   private void printProgress(Progress progress, ScoringService service) {
     Summary summary = service.summary();
-    String accuracy =
-        latest(summary)
-            .map(
-                v ->
-                    String.format(
-                        Locale.ROOT,
-                        "rolling accuracy %.4f, cumulative %.4f (%,d labelled)",
-                        v.rolling() == null ? Double.NaN : v.rolling().matrix().accuracy(),
-                        v.cumulative().matrix().accuracy(),
-                        v.cumulative().matrix().count()))
-            .orElse("no labelled predictions yet");
+    String accuracy = latest(summary).map(Demo::accuracyLine).orElse("no labelled predictions yet");
     out.printf(
         Locale.ROOT,
         "sent %,6d/%,d  scored %,6d  %s  %,.0f images/s%n",
@@ -429,6 +419,26 @@ public final class Demo {
     }
     out.println();
     out.print(r.cumulative().toText());
+  }
+
+  /**
+   * Measured accuracy once labels came; before that, the estimate from the calibrated probabilities
+   * (windows exist as soon as predictions are counted, labelled or not).
+   */
+  private static String accuracyLine(VersionSummary v) {
+    long labelled = v.cumulative().matrix().count();
+    if (labelled > 0) {
+      return String.format(
+          Locale.ROOT,
+          "rolling accuracy %.4f, cumulative %.4f (%,d labelled)",
+          v.rolling() == null ? Double.NaN : v.rolling().matrix().accuracy(),
+          v.cumulative().matrix().accuracy(),
+          labelled);
+    }
+    Double estimated = v.cumulative().monitor().estimatedAccuracy();
+    return estimated == null
+        ? "no labelled predictions yet"
+        : String.format(Locale.ROOT, "estimated accuracy %.4f, no labels yet", estimated);
   }
 
   private static Optional<VersionSummary> latest(Summary s) {

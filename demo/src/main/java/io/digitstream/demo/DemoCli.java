@@ -3,6 +3,7 @@ package io.digitstream.demo;
 import io.digitstream.config.ConfigException;
 import io.digitstream.image.IdxFormatException;
 import io.digitstream.model.ModelBundleException;
+import io.digitstream.streams.web.HttpBindException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -19,6 +20,7 @@ public final class DemoCli {
           if (e instanceof IdxFormatException
               || e instanceof ModelBundleException
               || e instanceof ConfigException
+              || e instanceof HttpBindException
               || e instanceof IllegalArgumentException) {
             commandLine.getErr().println("error: " + e.getMessage());
             return 2;

@@ -24,7 +24,9 @@ import sun.misc.Signal;
       "  demo --images 2000 --rate 0",
       "  demo --shift-at 5000",
       "      a mix of distortions from image 5,000 on; alerts printed as they fire and clear",
-      "  demo --shift-at 5000 --shift rotate --shift-strength 60"
+      "  demo --shift-at 5000 --shift rotate --shift-strength 60",
+      "  demo --rate 100 --shift-at 1000 --shift-until 3000 --shift noise",
+      "      alerts fire during the shift and clear once a clean minute of images has passed"
     })
 public final class DemoCommand implements Callable<Integer> {
   // produce's default --seed, so `produce --shift ...` of the same images sends the same bytes.
@@ -96,6 +98,14 @@ public final class DemoCommand implements Callable<Integer> {
   Long shiftAt;
 
   @Option(
+      names = "--shift-until",
+      paramLabel = "M",
+      description =
+          "With --shift-at: images from the M-th on go unchanged again, so the alerts clear"
+              + " (default: the shift lasts to the end).")
+  Long shiftUntil;
+
+  @Option(
       names = "--shift",
       paramLabel = "KIND[,KIND...]",
       description =
@@ -159,17 +169,20 @@ public final class DemoCommand implements Callable<Integer> {
   /** The shift the options ask for, or null; a bad one is a ConfigException (exit 2). */
   private Shift shift() {
     if (shiftAt == null && shift == null) {
-      if (shiftStrength != null || shiftFraction != null) {
+      if (shiftUntil != null || shiftStrength != null || shiftFraction != null) {
         throw new IllegalArgumentException(
-            "--shift-strength and --shift-fraction need --shift-at N (or --shift KIND)");
+            "--shift-until, --shift-strength and --shift-fraction need --shift-at N (or --shift"
+                + " KIND)");
       }
       return null;
     }
-    return Shift.parse(
-        shift == null ? Shift.MIX : shift,
-        shiftStrength,
-        shiftAt == null ? 0 : shiftAt,
-        shiftFraction == null ? 1 : shiftFraction,
-        DEFAULT_SEED);
+    Shift parsed =
+        Shift.parse(
+            shift == null ? Shift.MIX : shift,
+            shiftStrength,
+            shiftAt == null ? 0 : shiftAt,
+            shiftFraction == null ? 1 : shiftFraction,
+            DEFAULT_SEED);
+    return shiftUntil == null ? parsed : parsed.until(shiftUntil);
   }
 }

@@ -69,6 +69,7 @@ import picocli.CommandLine.Spec;
       "  produce --label-pattern '^(\\d)_' scans/",
       "      labels from file names such as 7_scan.png",
       "  produce --shift noise --shift-at 5000",
+      "  produce --shift blur --shift-at 2000 --shift-until 4000",
       "      from the 5,000th image on, every image with Gaussian noise",
       "  produce --shift nondigit --shift-at 2000 --shift-fraction 0.3",
       "      30 % of the images from 2,000 on replaced by non-digits (sent without label)",
@@ -251,6 +252,14 @@ public final class ProducerCli implements Callable<Integer> {
             "Index (0-based, in this run's order, bad inputs included) of the first distorted"
                 + " image; the ones before are sent unchanged (default: 0).")
     Long at;
+
+    @Option(
+        names = "--shift-until",
+        paramLabel = "N",
+        description =
+            "Index of the first image sent unchanged again after the shift (default: the shift"
+                + " lasts to the end).")
+    Long until;
 
     @Option(
         names = "--shift-strength",
@@ -522,18 +531,21 @@ public final class ProducerCli implements Callable<Integer> {
   private Shift shift() {
     ShiftOptions o = shift;
     if (o.kinds == null) {
-      if (o.at != null || o.strength != null || o.fraction != null) {
-        throw usage("--shift-at, --shift-strength and --shift-fraction need --shift KIND");
+      if (o.at != null || o.until != null || o.strength != null || o.fraction != null) {
+        throw usage(
+            "--shift-at, --shift-until, --shift-strength and --shift-fraction need --shift KIND");
       }
       return null;
     }
     try {
-      return Shift.parse(
-          o.kinds,
-          o.strength,
-          o.at == null ? 0 : o.at,
-          o.fraction == null ? 1 : o.fraction,
-          selection.seed);
+      Shift parsed =
+          Shift.parse(
+              o.kinds,
+              o.strength,
+              o.at == null ? 0 : o.at,
+              o.fraction == null ? 1 : o.fraction,
+              selection.seed);
+      return o.until == null ? parsed : parsed.until(o.until);
     } catch (ConfigException e) {
       throw usage(e.getMessage());
     }
