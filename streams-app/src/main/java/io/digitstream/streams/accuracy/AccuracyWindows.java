@@ -244,6 +244,7 @@ public final class AccuracyWindows
     Double cusum =
         errors.value(
             window.modelVersion(),
+            window.windowEnd() - settings.hopping().toMillis(),
             window.windowEnd(),
             1 - reference.validationAccuracy(),
             monitoring.errorSlack());

@@ -19,7 +19,8 @@ import org.apache.kafka.streams.state.Stores;
  * slack} and grows by the excess errors once it is above; it is read as "errors beyond what was
  * expected" and alerts at a threshold. It is computed from the buckets' pair and error counts kept
  * in a store, afresh for each question, so its value at a time does not depend on the order or
- * batching in which pairs arrived.
+ * batching in which pairs arrived. It looks back over a bounded span (the hopping window), so an
+ * alert on it clears once the errors are that far behind.
  */
 public final class ErrorCusum {
   /** Pairs and errors by {@code <modelVersion>|<bucketStart, 19 digits>}. */
@@ -66,12 +67,16 @@ public final class ErrorCusum {
     stale.forEach(store::delete);
   }
 
-  /** S after the version's buckets that start before {@code end}; null without any. */
-  public Double value(String version, long end, double expectedErrorRate, double slack) {
+  /**
+   * S over the version's buckets that start in {@code [from, end)}, from 0 at {@code from}; null
+   * without any. A bounded look-back lets S return to 0 once a spell of errors has passed: over all
+   * of history it would only come down by the slack, for hours after a short incident.
+   */
+  public Double value(String version, long from, long end, double expectedErrorRate, double slack) {
     double s = 0;
     boolean any = false;
     try (KeyValueIterator<String, long[]> it =
-        store.range(key(version, 0), key(version, Math.max(0, end - 1)))) {
+        store.range(key(version, from), key(version, Math.max(0, end - 1)))) {
       while (it.hasNext()) {
         long[] bucket = it.next().value;
         s = Math.max(0, s + bucket[1] - bucket[0] * (expectedErrorRate + slack));

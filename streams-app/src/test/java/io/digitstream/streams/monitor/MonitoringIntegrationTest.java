@@ -76,7 +76,8 @@ class MonitoringIntegrationTest {
     List<String> rows = new ArrayList<>();
     int alerts = 0;
     for (int run = 1; run <= runs; run++) {
-      Run r = stream("clean-" + run, null);
+      // Each run in its own order, so window boundaries split the test set differently.
+      Run r = stream("clean-" + run, null, run);
       alerts += r.alerts.size();
       for (AccuracyWindow w : r.windows) {
         WindowMonitor m = w.monitor();
@@ -116,7 +117,7 @@ class MonitoringIntegrationTest {
   void anAlertFiresBeforeTheShiftedImagesLabelsArrive(String kind) throws Exception {
     org.junit.jupiter.api.Assumptions.assumeTrue(
         LONG || kind.equals("noise"), "the other kinds run in the long suite");
-    Run r = stream("shift-" + kind, Shift.parse(kind, null, SHIFT_AT, 1.0, 17));
+    Run r = stream("shift-" + kind, Shift.parse(kind, null, SHIFT_AT, 1.0, 17), 0);
     assertThat(r.alerts).as("alerts for a %s shift", kind).isNotEmpty();
     long shiftSent = r.sentAt.get(SHIFT_AT);
     long firstShiftedLabel = shiftSent + LABEL_DELAY_S * 1000L;
@@ -154,9 +155,19 @@ class MonitoringIntegrationTest {
   private record Run(
       List<Alert> alerts, List<AccuracyWindow> windows, TreeMap<Integer, Long> sentAt) {}
 
-  private Run stream(String label, Shift shift) throws Exception {
+  /**
+   * Streams the test set once.
+   *
+   * @param orderSeed 0 for the test set's own order, otherwise the seed of a shuffle
+   */
+  private Run stream(String label, Shift shift, long orderSeed) throws Exception {
     String name = label + "-" + UUID.randomUUID().toString().substring(0, 8);
     MnistDataset mnist = mnist();
+    List<Integer> order =
+        new ArrayList<>(java.util.stream.IntStream.range(0, mnist.size()).boxed().toList());
+    if (orderSeed != 0) {
+      java.util.Collections.shuffle(order, new java.util.Random(orderSeed));
+    }
     Path model = repositoryRoot().resolve("models/default");
     String version = ModelBundle.open(model).version();
     Map<String, String> config =
@@ -186,7 +197,7 @@ class MonitoringIntegrationTest {
             Thread.sleep(wait);
           }
           String id = name + "-" + i;
-          int n = i % mnist.size();
+          int n = order.get(i % mnist.size());
           byte[] pixels = mnist.image(n);
           boolean digit = true;
           if (shift != null) {
