@@ -199,7 +199,7 @@ public final class AlertEvaluator implements Processor<String, AccuracyWindow, S
               n,
               now,
               now,
-              AlertTopology.describe(kind, value, threshold));
+              AlertTopology.describe(kind, true, value, threshold));
     } else if (firing && clear) {
       next =
           new Alert(
@@ -213,7 +213,7 @@ public final class AlertEvaluator implements Processor<String, AccuracyWindow, S
               n,
               current.firedAt(),
               now,
-              AlertTopology.describe(kind, value, threshold));
+              AlertTopology.describe(kind, false, value, threshold));
     } else {
       return;
     }

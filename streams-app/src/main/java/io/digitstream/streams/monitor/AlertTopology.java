@@ -86,24 +86,42 @@ public final class AlertTopology {
   }
 
   /** The message of an alert record. */
-  static String describe(AlertKind kind, double value, double threshold) {
+  /** The alert's message: what breached, or, once resolved, that it is back. */
+  static String describe(AlertKind kind, boolean firing, double value, double threshold) {
     String v = String.format(Locale.ROOT, "%.4g", value);
     String t = String.format(Locale.ROOT, "%.4g", threshold);
+    if (firing) {
+      return switch (kind) {
+        case DIGIT_MIX_DRIFT ->
+            "predicted-digit mix drifted from the training mix: PSI " + v + ", threshold " + t;
+        case INPUT_DRIFT ->
+            "input statistics drifted from the training images: PSI " + v + ", threshold " + t;
+        case CONFIDENCE_DRIFT ->
+            "confidence distribution drifted from validation: PSI " + v + ", threshold " + t;
+        case ESTIMATED_ACCURACY_DROP ->
+            "estimated accuracy " + v + " is below " + t + " (no labels needed)";
+        case MEASURED_ACCURACY_DROP -> "measured accuracy " + v + " is below " + t;
+        case ERROR_RATE_CHANGE ->
+            "error rate rose: " + v + " errors beyond the expected rate, threshold " + t;
+        case OUT_OF_DISTRIBUTION_RISE ->
+            "share of inputs unlike any digit trained on: " + v + ", threshold " + t;
+        case DEAD_LETTER_RISE -> v + " dead letters in one window, threshold " + t;
+      };
+    }
     return switch (kind) {
       case DIGIT_MIX_DRIFT ->
-          "predicted-digit mix drifted from the training mix: PSI " + v + ", threshold " + t;
+          "predicted-digit mix back near the training mix: PSI " + v + ", threshold " + t;
       case INPUT_DRIFT ->
-          "input statistics drifted from the training images: PSI " + v + ", threshold " + t;
+          "input statistics back near the training images: PSI " + v + ", threshold " + t;
       case CONFIDENCE_DRIFT ->
-          "confidence distribution drifted from validation: PSI " + v + ", threshold " + t;
-      case ESTIMATED_ACCURACY_DROP ->
-          "estimated accuracy " + v + " is below " + t + " (no labels needed)";
-      case MEASURED_ACCURACY_DROP -> "measured accuracy " + v + " is below " + t;
+          "confidence distribution back near validation: PSI " + v + ", threshold " + t;
+      case ESTIMATED_ACCURACY_DROP -> "estimated accuracy back up at " + v + ", floor " + t;
+      case MEASURED_ACCURACY_DROP -> "measured accuracy back up at " + v + ", floor " + t;
       case ERROR_RATE_CHANGE ->
-          "error rate rose: " + v + " errors beyond the expected rate, threshold " + t;
+          "error rate back to expected: " + v + " errors beyond it, threshold " + t;
       case OUT_OF_DISTRIBUTION_RISE ->
-          "share of inputs unlike any digit trained on: " + v + ", threshold " + t;
-      case DEAD_LETTER_RISE -> v + " dead letters in one window, threshold " + t;
+          "share of inputs unlike any digit back to " + v + ", threshold " + t;
+      case DEAD_LETTER_RISE -> "dead letters back to " + v + " in a window, threshold " + t;
     };
   }
 }

@@ -104,7 +104,7 @@ public final class DeadLetterAlerts implements Processor<String, byte[], String,
               n,
               now,
               now,
-              AlertTopology.describe(AlertKind.DEAD_LETTER_RISE, n, settings.deadLetters())));
+              AlertTopology.describe(AlertKind.DEAD_LETTER_RISE, true, n, settings.deadLetters())));
     }
   }
 
@@ -131,7 +131,7 @@ public final class DeadLetterAlerts implements Processor<String, byte[], String,
               current.firedAt(),
               now,
               AlertTopology.describe(
-                  AlertKind.DEAD_LETTER_RISE, inPrevious, settings.deadLetters())));
+                  AlertKind.DEAD_LETTER_RISE, false, inPrevious, settings.deadLetters())));
     }
   }
 

@@ -69,6 +69,11 @@ class AlertEvaluatorTest {
     assertThat(alerts.get(0).value()).isEqualTo(0.40);
     assertThat(alerts.get(0).count()).isEqualTo(1200);
     assertThat(alerts.get(1).firedAt()).isEqualTo(alerts.get(0).firedAt());
+    assertThat(alerts.get(0).message())
+        .isEqualTo(
+            "input statistics drifted from the training images: PSI 0.4000, threshold 0.2500");
+    assertThat(alerts.get(1).message())
+        .isEqualTo("input statistics back near the training images: PSI 0.1000, threshold 0.2500");
     assertThat(alerts.get(0).key()).isEqualTo(V1 + "|input-drift");
     assertThat(metrics.registry().scrape())
         .contains(
