@@ -77,19 +77,7 @@ class AppTopologyTest {
                 StreamsConfig.PROCESSING_GUARANTEE_CONFIG,
                 guarantee));
     Topics topics = settings.topics();
-    driver =
-        new TopologyTestDriver(
-            new AppTopology(
-                    topics,
-                    settings.batching(),
-                    Fixtures.classifiers(),
-                    settings.accuracy(),
-                    settings.monitoring(),
-                    new io.digitstream.streams.monitor.ImageRings(settings.pageImages()),
-                    new AppMetrics())
-                .build(settings.kafka()),
-            settings.kafka(),
-            START);
+    driver = new TopologyTestDriver(topology(settings), settings.kafka(), START);
     images =
         driver.createInputTopic(
             topics.names().images(), new StringSerializer(), new ByteArraySerializer());
@@ -112,18 +100,7 @@ class AppTopologyTest {
     StreamsSettings settings =
         StreamsSettings.load(
             null, Map.of(), Map.of(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString()));
-    String built =
-        new AppTopology(
-                settings.topics(),
-                settings.batching(),
-                Fixtures.classifiers(),
-                settings.accuracy(),
-                settings.monitoring(),
-                new io.digitstream.streams.monitor.ImageRings(settings.pageImages()),
-                new AppMetrics())
-            .build(settings.kafka())
-            .describe()
-            .toString();
+    String built = topology(settings).describe().toString();
     String doc = Files.readString(Path.of("../docs/architecture.md"));
     int start = doc.indexOf("```\nSub-topology: 0");
     String shown = doc.substring(start + 4, doc.indexOf("```", start + 4));
@@ -166,6 +143,23 @@ class AppTopologyTest {
       out.append(indent).append(text).append('\n');
     }
     return out.toString();
+  }
+
+  private static org.apache.kafka.streams.Topology topology(StreamsSettings settings) {
+    return topology(settings, new AppMetrics());
+  }
+
+  private static org.apache.kafka.streams.Topology topology(
+      StreamsSettings settings, AppMetrics metrics) {
+    return new AppTopology(
+            settings.topics(),
+            settings.batching(),
+            Fixtures.classifiers(),
+            settings.accuracy(),
+            settings.monitoring(),
+            new io.digitstream.streams.monitor.ImageRings(settings.pageImages()),
+            metrics)
+        .build(settings.kafka());
   }
 
   @AfterEach
@@ -321,18 +315,7 @@ class AppTopologyTest {
     Topics topics = settings.topics();
     AppMetrics metrics = new AppMetrics();
     try (TopologyTestDriver run =
-        new TopologyTestDriver(
-            new AppTopology(
-                    topics,
-                    settings.batching(),
-                    Fixtures.classifiers(),
-                    settings.accuracy(),
-                    settings.monitoring(),
-                    new io.digitstream.streams.monitor.ImageRings(settings.pageImages()),
-                    metrics)
-                .build(settings.kafka()),
-            settings.kafka(),
-            START)) {
+        new TopologyTestDriver(topology(settings, metrics), settings.kafka(), START)) {
       TestInputTopic<String, byte[]> in =
           run.createInputTopic(
               topics.names().images(), new StringSerializer(), new ByteArraySerializer());
